@@ -1,0 +1,44 @@
+import type {
+  CachedModel,
+  ChatTemplateOptions,
+  GenerateEvent,
+  GenerateRequest,
+  LoadEvent,
+  LoadOptions,
+  ModelInfo,
+  TemplateMessage,
+  TokenSpan,
+} from './types';
+
+export type EngineState =
+  | { state: 'idle' }
+  | { state: 'loading'; model: string }
+  | { state: 'ready'; info: ModelInfo }
+  | { state: 'failed'; model: string; error: string };
+
+/**
+ * What the API shim (and any app) uses. One implementation talks to a Web Worker over
+ * comlink; callers never see the worker.
+ */
+export interface Engine {
+  /** Load a model, replacing the current one. Resolves when it can generate. */
+  load(options: LoadOptions, onEvent?: (event: LoadEvent) => void): Promise<ModelInfo>;
+  /** Resolves with the model info once loaded; rejects if loading failed. Waits through a load in progress. */
+  ready(): Promise<ModelInfo>;
+  state(): EngineState;
+  tokenize(text: string, options?: { addSpecialTokens?: boolean }): Promise<TokenSpan[]>;
+  /** Decode ids to text (special tokens skipped unless asked). */
+  decode(ids: number[], options?: { skipSpecialTokens?: boolean }): Promise<string>;
+  applyChatTemplate(messages: TemplateMessage[], options?: ChatTemplateOptions): Promise<string>;
+  /**
+   * Queue a generation. Events arrive as tokens are produced; the last one is `finish`.
+   * Aborting the signal stops it within one decode step (the iterator then throws an AbortError).
+   */
+  generate(request: GenerateRequest, options?: { signal?: AbortSignal }): AsyncIterable<GenerateEvent>;
+  /** Requests waiting + running. */
+  pending(): number;
+  listCachedModels(): Promise<CachedModel[]>;
+  deleteCachedModel(modelId: string): Promise<void>;
+  /** Stop the worker; the engine cannot be used afterwards. */
+  terminate(): void;
+}

@@ -1,0 +1,177 @@
+/**
+ * The engine's public vocabulary: what goes into a generation, what comes out of it,
+ * and what loading reports. These types cross the worker boundary (structured clone),
+ * so they are plain data only: no classes, no functions, no bigint.
+ */
+
+/** Where a model comes from: a hub id ("org/name") or the base URL of a model folder. */
+export type ModelSource = string;
+
+export type Device = 'webgpu' | 'wasm';
+
+/** Weight precision as transformers.js names it (selects `onnx/model{suffix}.onnx`). */
+export type Dtype = 'auto' | 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
+
+export interface LoadOptions {
+  /** Hub id or model folder URL. */
+  model: ModelSource;
+  /** Defaults to the model's own `transformers.js_config.dtype`, else fp32 on WebGPU and q8 on WASM. */
+  dtype?: Dtype;
+  /** Force a device; by default WebGPU when an adapter and a device can be had, else WASM. */
+  device?: Device | 'auto';
+}
+
+/** One file's download progress. `total` is 0 while unknown. */
+export interface FileProgress {
+  file: string;
+  loaded: number;
+  total: number;
+  /** True when the bytes came from the IndexedDB weight cache, not the network. */
+  fromCache: boolean;
+  done: boolean;
+}
+
+export type LoadEvent =
+  | { type: 'device'; device: Device; reason: string }
+  | { type: 'file'; progress: FileProgress }
+  | { type: 'ready'; info: ModelInfo };
+
+export interface SpecialToken {
+  id: number;
+  content: string;
+}
+
+export interface ModelInfo {
+  /** The id the model was loaded under (hub id or folder URL). */
+  modelId: string;
+  modelType: string;
+  device: Device;
+  /** Why this device: e.g. "WebGPU adapter: google swiftshader" or "navigator.gpu is missing". */
+  deviceReason: string;
+  dtype: Dtype;
+  vocabSize: number;
+  /** The model's context length (config.max_position_embeddings or equivalent). */
+  maxPositionEmbeddings: number;
+  bosToken: SpecialToken | null;
+  eosTokens: SpecialToken[];
+  padToken: SpecialToken | null;
+  /** Every added/special token the tokenizer knows, by id. */
+  specialTokenIds: number[];
+  hasChatTemplate: boolean;
+  /** True when the chat template reads the `tools` variable. */
+  templateUsesTools: boolean;
+}
+
+/** A token of the input with its byte offsets into the UTF-8 encoding of the text. */
+export interface TokenSpan {
+  id: number;
+  text: string;
+  start: number;
+  stop: number;
+}
+
+export interface ChatTemplateOptions {
+  addGenerationPrompt?: boolean;
+  /** Continue the final (assistant) message instead of opening a new turn. */
+  continueFinalMessage?: boolean;
+  tools?: unknown[];
+  /** Extra variables for the template (e.g. `tools_in_user_message`). */
+  extra?: Record<string, unknown>;
+}
+
+/** Chat messages as the template sees them (content already flattened to a string). */
+export interface TemplateMessage {
+  role: string;
+  content: string;
+  [key: string]: unknown;
+}
+
+/** Sampling and processing, already validated (TGI's rules live in the shim). */
+export interface SamplingParams {
+  doSample: boolean;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  typicalP?: number;
+  /** HF/TGI multiplicative penalty over prompt and generated tokens (1 = off). */
+  repetitionPenalty?: number;
+  /** TGI's frequency penalty: logit -= penalty × (count of the token / number of tokens so far). */
+  frequencyPenalty?: number;
+  /** OpenAI's presence penalty: logit -= penalty once for any token already generated. */
+  presencePenalty?: number;
+  /** Seed of the request's RNG; a random one is drawn (and reported) when sampling without one. */
+  seed?: number;
+}
+
+export interface GenerateRequest {
+  /** Prompt token ids (already truncated by the caller if it wants truncation). */
+  inputIds: number[];
+  sampling: SamplingParams;
+  /** Stop after this many generated tokens. */
+  maxNewTokens: number;
+  /** Stop strings matched against the end of the decoded output text. */
+  stop?: string[];
+  /** How many most likely alternatives to report per step (0 = none). */
+  topNTokens?: number;
+  /** Report the prompt tokens' logprobs (the first one is null). */
+  prefillLogprobs?: boolean;
+  /** Ignore EOS (keep generating until length or a stop string). */
+  ignoreEos?: boolean;
+}
+
+export interface GeneratedToken {
+  id: number;
+  text: string;
+  logprob: number;
+  special: boolean;
+}
+
+export interface PrefillToken {
+  id: number;
+  text: string;
+  logprob: number | null;
+}
+
+export type FinishReason = 'length' | 'eos_token' | 'stop_sequence';
+
+export interface TokenEvent {
+  type: 'token';
+  /** 1-based index of the generated token. */
+  index: number;
+  token: GeneratedToken;
+  /** The `topNTokens` most likely tokens of this step, best first (absent when not asked). */
+  topTokens?: GeneratedToken[];
+}
+
+export interface FinishEvent {
+  type: 'finish';
+  finishReason: FinishReason;
+  /** decode(generated ids, skipping special tokens): not always the concatenation of token texts. */
+  generatedText: string;
+  generatedTokens: number;
+  /** The seed used when sampling, else null. */
+  seed: number | null;
+  inputLength: number;
+  prefill?: PrefillToken[];
+  timings: GenerationTimings;
+}
+
+export interface GenerationTimings {
+  /** Time spent waiting in the queue, ms. */
+  queueMs: number;
+  /** Prompt forward pass, ms (time to first token excludes queueing). */
+  prefillMs: number;
+  /** All decode steps after the first token, ms. */
+  decodeMs: number;
+}
+
+export type GenerateEvent = TokenEvent | FinishEvent;
+
+export interface CachedModel {
+  modelId: string;
+  files: { url: string; size: number }[];
+  bytes: number;
+}
+
+/** Error kinds the engine raises, so the shim can map them onto TGI's error table. */
+export type EngineErrorKind = 'load' | 'generation' | 'aborted' | 'quota' | 'not_loaded';

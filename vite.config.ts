@@ -1,8 +1,10 @@
-import { defineConfig } from 'vite';
+import { resolve } from 'node:path';
+import { defineConfig } from 'vitest/config';
+import { serveModels } from './apps/demo/serve-models.ts';
 
 /**
  * One config for the demo (dev server, preview, build) and the unit tests.
- * The demo's pages are cross-origin isolated so onnxruntime-web can use WASM threads.
+ * Pages are cross-origin isolated so onnxruntime-web can use WASM threads.
  */
 const isolation = {
   'Cross-Origin-Opener-Policy': 'same-origin',
@@ -12,10 +14,24 @@ const isolation = {
 export default defineConfig({
   root: 'apps/demo',
   publicDir: 'public',
-  server: { headers: isolation, port: 5173, strictPort: false },
+  plugins: [serveModels({ dir: 'models', builtIn: ['inpage-tiny'] })],
+  server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
   worker: { format: 'es' },
-  build: { outDir: '../../dist/demo', emptyOutDir: true, target: 'es2022' },
+  // transformers.js and onnxruntime-web are large prebuilt ESM bundles: pre-bundling them again only slows the dev server.
+  optimizeDeps: { exclude: ['@huggingface/transformers', 'onnxruntime-web'] },
+  build: {
+    outDir: resolve('dist/demo'),
+    emptyOutDir: true,
+    target: 'es2022',
+    rollupOptions: {
+      input: {
+        main: resolve('apps/demo/index.html'),
+        harness: resolve('apps/demo/harness.html'),
+        bench: resolve('apps/demo/bench.html'),
+      },
+    },
+  },
   test: {
     root: '.',
     include: ['packages/**/*.test.ts'],

@@ -34,7 +34,8 @@ export interface FileProgress {
 export type LoadEvent =
   | { type: 'device'; device: Device; reason: string }
   | { type: 'file'; progress: FileProgress }
-  | { type: 'ready'; info: ModelInfo };
+  /** Something the user should know that does not stop the load (e.g. the cache is full). */
+  | { type: 'warning'; message: string };
 
 export interface SpecialToken {
   id: number;

@@ -1,0 +1,84 @@
+import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel } from '@huggingface/transformers';
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import { createEngine } from '@inpage/engine';
+
+/**
+ * Decode speed of the engine (worker, comlink, our decode loop) against the plainest
+ * transformers.js use of the same model in the same page: `model.generate()`, greedy.
+ * Both generate exactly `tokens` tokens after the same prompt; time to first token is the
+ * prompt's forward pass plus one token, as a client sees it.
+ */
+export interface BenchResult {
+  ttftMs: number;
+  tokensPerSecond: number;
+  tokens: number;
+}
+
+async function engineRun(model: string, device: 'wasm' | 'webgpu', prompt: string, tokens: number, runs: number) {
+  const engine = createEngine();
+  await engine.load({ model, device, dtype: 'fp32' });
+  const inputIds = (await engine.tokenize(prompt)).map((t) => t.id);
+  const results: BenchResult[] = [];
+  for (let run = 0; run < runs; run++) {
+    const start = performance.now();
+    let first = 0;
+    let count = 0;
+    for await (const event of engine.generate({
+      inputIds,
+      maxNewTokens: tokens,
+      ignoreEos: true,
+      sampling: { doSample: false },
+    })) {
+      if (event.type !== 'token') continue;
+      if (++count === 1) first = performance.now();
+    }
+    const end = performance.now();
+    results.push({ ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count });
+  }
+  engine.terminate();
+  return results;
+}
+
+async function plainRun(model: string, device: 'wasm' | 'webgpu', prompt: string, tokens: number, runs: number) {
+  const url = new URL(model, location.href);
+  const cut = url.pathname.replace(/\/$/, '').lastIndexOf('/');
+  Object.assign(env, {
+    remoteHost: url.origin + url.pathname.slice(0, cut + 1),
+    remotePathTemplate: '{model}/',
+    allowLocalModels: false,
+    useBrowserCache: false,
+  });
+  if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { mjs: new URL(ortMjsUrl, location.href).href, wasm: new URL(ortWasmUrl, location.href).href };
+  const id = url.pathname.replace(/\/$/, '').slice(cut + 1);
+  const tokenizer = await AutoTokenizer.from_pretrained(id);
+  const lm: PreTrainedModel = await AutoModelForCausalLM.from_pretrained(id, { device, dtype: 'fp32' });
+  const inputs = tokenizer(prompt);
+  const results: BenchResult[] = [];
+  for (let run = 0; run < runs; run++) {
+    const start = performance.now();
+    let first = 0;
+    let count = 0;
+    // A streamer's put() is called once per generated token (first with the prompt).
+    const streamer = {
+      put: (value: bigint[][]) => {
+        if (value[0].length !== 1 || performance.now() < start) return;
+        if (++count === 1) first = performance.now();
+      },
+      end: () => undefined,
+    };
+    await lm.generate({ ...inputs, max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false, streamer: streamer as never });
+    const end = performance.now();
+    results.push({ ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count });
+  }
+  await lm.dispose();
+  return results;
+}
+
+const bench = { engineRun, plainRun, ready: true };
+declare global {
+  interface Window {
+    bench: typeof bench;
+  }
+}
+window.bench = bench;

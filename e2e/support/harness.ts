@@ -1,0 +1,84 @@
+import { expect, type Page, type TestInfo } from '@playwright/test';
+
+/** The device a project must end up on (playwright.config.ts metadata). */
+export function expectedDevice(testInfo: TestInfo): 'webgpu' | 'wasm' {
+  return testInfo.project.metadata.device as 'webgpu' | 'wasm';
+}
+
+export const TINY_MODEL = '/models/inpage-tiny/';
+
+/**
+ * Open harness.html (the packages on window.inpage) and load the built-in model into
+ * `window.engine`. Returns the model info.
+ */
+export async function openEngine(page: Page, options: { model?: string; device?: 'wasm' | 'webgpu' } = {}) {
+  await page.goto('/harness.html');
+  await page.waitForFunction(() => window.inpage?.ready === true);
+  return page.evaluate(async ({ model, device }) => {
+    const events: unknown[] = [];
+    const engine = window.inpage.createEngine();
+    (window as unknown as { engine: typeof engine }).engine = engine;
+    (window as unknown as { loadEvents: unknown[] }).loadEvents = events;
+    return engine.load({ model, device }, (event) => events.push(event));
+  }, { model: options.model ?? TINY_MODEL, device: options.device });
+}
+
+export interface Generation {
+  text: string;
+  tokens: { id: number; text: string; logprob: number; special: boolean }[];
+  finish: {
+    finishReason: string;
+    generatedText: string;
+    generatedTokens: number;
+    seed: number | null;
+    inputLength: number;
+  } | null;
+  error: string | null;
+}
+
+export interface TestRequest {
+  prompt: string;
+  maxNewTokens: number;
+  sampling?: Record<string, unknown>;
+  stop?: string[];
+  topNTokens?: number;
+  /** Abort after this many token events. */
+  abortAfter?: number;
+}
+
+/** Run one generation in the page through window.engine and collect its events. */
+export function generateIn(page: Page, request: TestRequest): Promise<Generation & { afterAbort: number }> {
+  return page.evaluate(async ({ prompt, maxNewTokens, sampling, stop, topNTokens, abortAfter }) => {
+    const engine = (window as unknown as { engine: ReturnType<typeof window.inpage.createEngine> }).engine;
+    const inputIds = (await engine.tokenize(prompt)).map((t) => t.id);
+    const controller = new AbortController();
+    const out = {
+      text: '',
+      tokens: [] as Generation['tokens'],
+      finish: null as Generation['finish'],
+      error: null as string | null,
+      afterAbort: 0,
+    };
+    try {
+      for await (const event of engine.generate(
+        { inputIds, maxNewTokens, sampling: { doSample: false, ...sampling }, stop, topNTokens },
+        { signal: controller.signal },
+      )) {
+        if (controller.signal.aborted) out.afterAbort++;
+        if (event.type === 'token') {
+          out.tokens.push(event.token);
+          out.text += event.token.text;
+          if (abortAfter !== undefined && out.tokens.length === abortAfter) controller.abort();
+        } else out.finish = event;
+      }
+    } catch (error) {
+      out.error = `${(error as Error).name}: ${(error as Error).message}`;
+    }
+    return out;
+  }, request);
+}
+
+export async function expectDevice(info: { device: string; deviceReason: string }, testInfo: TestInfo) {
+  expect(info.device).toBe(expectedDevice(testInfo));
+  expect(info.deviceReason.length).toBeGreaterThan(0);
+}

@@ -1,0 +1,83 @@
+import { expect, test, type BrowserContext } from '@playwright/test';
+import { generateIn, openEngine } from './support/harness';
+
+/**
+ * Record the model-file requests that reach the network (the worker's fetches included).
+ * transformers.js also probes sizes with one-byte range requests (for total progress); those
+ * are recorded with a "probe " prefix.
+ */
+async function recordModelRequests(context: BrowserContext): Promise<string[]> {
+  const seen: string[] = [];
+  await context.route('**/models/**', async (route) => {
+    const probe = (await route.request().headerValue('range')) === 'bytes=0-0';
+    seen.push(`${probe ? 'probe ' : ''}${new URL(route.request().url()).pathname}`);
+    return route.continue();
+  });
+  return seen;
+}
+
+test.describe('weight cache in IndexedDB', () => {
+  test('a reload loads the model again with zero model-file requests', async ({ page, context }) => {
+    const seen = await recordModelRequests(context);
+    await openEngine(page);
+    expect(seen).toEqual(
+      expect.arrayContaining([
+        '/models/inpage-tiny/config.json',
+        '/models/inpage-tiny/tokenizer.json',
+        '/models/inpage-tiny/onnx/model.onnx',
+      ]),
+    );
+    seen.length = 0;
+    await page.reload();
+    await openEngine(page);
+    expect(seen).toEqual([]);
+    const events = await page.evaluate(() => (window as unknown as { loadEvents: { type: string; progress?: { fromCache: boolean; file: string } }[] }).loadEvents);
+    const model = events.find((e) => e.type === 'file' && e.progress?.file === 'onnx/model.onnx');
+    expect(model?.progress?.fromCache).toBe(true);
+    const run = await generateIn(page, { prompt: 'hello', maxNewTokens: 20 });
+    expect(run.finish?.generatedText).toBe('pqrstuvwxyz');
+  });
+
+  test('a truncated entry is discarded and fetched again', async ({ page, context }) => {
+    const seen = await recordModelRequests(context);
+    await openEngine(page);
+    // Cut the cached model file short, as an interrupted write would.
+    await page.evaluate(async () => {
+      const db = await new Promise<IDBDatabase>((resolve, reject) => {
+        const open = indexedDB.open('inpage-weights');
+        open.onsuccess = () => resolve(open.result);
+        open.onerror = () => reject(open.error);
+      });
+      const store = db.transaction('files', 'readwrite').objectStore('files');
+      const keys = await new Promise<IDBValidKey[]>((r) => (store.getAllKeys().onsuccess = (e) => r((e.target as IDBRequest).result)));
+      const key = keys.find((k) => String(k).endsWith('/onnx/model.onnx'))!;
+      const entry = await new Promise<{ blob: Blob }>((r) => (store.get(key).onsuccess = (e) => r((e.target as IDBRequest).result)));
+      entry.blob = entry.blob.slice(0, 1000);
+      await new Promise((r) => (store.put(entry, key).onsuccess = r));
+      db.close();
+    });
+    seen.length = 0;
+    await page.reload();
+    await openEngine(page);
+    expect(seen).toEqual(['probe /models/inpage-tiny/onnx/model.onnx', '/models/inpage-tiny/onnx/model.onnx']);
+    const run = await generateIn(page, { prompt: 'hello', maxNewTokens: 20 });
+    expect(run.finish?.generatedText).toBe('pqrstuvwxyz');
+  });
+
+  test('lists and deletes cached models', async ({ page }) => {
+    await openEngine(page);
+    const listed = await page.evaluate(() => (window as unknown as { engine: { listCachedModels(): Promise<unknown> } }).engine.listCachedModels());
+    expect(listed).toEqual([
+      expect.objectContaining({
+        modelId: '/models/inpage-tiny/',
+        files: expect.arrayContaining([expect.objectContaining({ url: expect.stringMatching(/\/onnx\/model\.onnx$/) })]),
+      }),
+    ]);
+    const after = await page.evaluate(async () => {
+      const engine = (window as unknown as { engine: { listCachedModels(): Promise<unknown[]>; deleteCachedModel(id: string): Promise<void> } }).engine;
+      await engine.deleteCachedModel('/models/inpage-tiny/');
+      return engine.listCachedModels();
+    });
+    expect(after).toEqual([]);
+  });
+});

@@ -1,0 +1,116 @@
+import * as Comlink from 'comlink';
+import type { Engine, EngineState } from '../protocol/engine';
+import type { GenerateEvent, GenerateRequest, LoadEvent, LoadOptions, ModelInfo } from '../protocol/types';
+import type { WireEvent, WorkerApi } from '../protocol/worker-api';
+import { EventChannel } from './event-channel';
+
+export interface CreateEngineOptions extends Partial<LoadOptions> {
+  /** Load events (device chosen, per-file progress, warnings) of the first load. */
+  onLoadEvent?: (event: LoadEvent) => void;
+}
+
+/**
+ * The engine as the page sees it: a typed object whose work happens in a module Web
+ * Worker (transformers.js, onnxruntime-web and the decode loop never touch the main thread).
+ * Given `model`, loading starts at once; `ready()` resolves when it can generate.
+ */
+export function createEngine(options: CreateEngineOptions = {}): Engine {
+  const worker = new Worker(new URL('../worker/engine-worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'inpage-engine',
+  });
+  const api = Comlink.wrap<WorkerApi>(worker);
+  let state: EngineState = { state: 'idle' };
+  let loading: Promise<ModelInfo> | null = null;
+  let nextId = 1;
+  let pending = 0;
+
+  const load = (loadOptions: LoadOptions, onEvent?: (event: LoadEvent) => void): Promise<ModelInfo> => {
+    state = { state: 'loading', model: loadOptions.model };
+    const attempt = api
+      .load(loadOptions, globalThis.location?.href ?? '', Comlink.proxy((event: LoadEvent) => onEvent?.(event)))
+      .then(
+        (info) => {
+          if (loading === attempt) state = { state: 'ready', info };
+          return info;
+        },
+        (error: unknown) => {
+          if (loading === attempt) state = { state: 'failed', model: loadOptions.model, error: messageOf(error) };
+          throw error;
+        },
+      );
+    loading = attempt;
+    return attempt;
+  };
+
+  const engine: Engine = {
+    load,
+    ready() {
+      return loading ?? Promise.reject(new Error('No model is loaded: call load() first.'));
+    },
+    state: () => state,
+    tokenize: (text, opts) => api.tokenize(text, opts?.addSpecialTokens ?? true),
+    decode: (ids, opts) => api.decode(ids, opts?.skipSpecialTokens ?? true),
+    applyChatTemplate: (messages, opts) => api.applyChatTemplate(messages, opts ?? {}),
+    generate(request: GenerateRequest, opts?: { signal?: AbortSignal }): AsyncIterable<GenerateEvent> {
+      const id = nextId++;
+      const signal = opts?.signal;
+      return {
+        [Symbol.asyncIterator]() {
+          const channel = new EventChannel<GenerateEvent>();
+          const cancel = () => api.cancel(id);
+          if (signal?.aborted) {
+            channel.fail(signal.reason ?? abortError());
+            return channel;
+          }
+          signal?.addEventListener('abort', cancel, { once: true });
+          pending++;
+          const onEvent = (event: WireEvent) => {
+            if (event.type === 'error') return channel.fail(rebuildError(event));
+            channel.push(event);
+            if (event.type === 'finish') channel.close();
+          };
+          api
+            .generate(id, request, Comlink.proxy(onEvent))
+            .catch((error: unknown) => channel.fail(error))
+            .finally(() => {
+              pending--;
+              signal?.removeEventListener('abort', cancel);
+            });
+          // A consumer that stops iterating early (break, return) cancels the generation too.
+          channel.onReturn = cancel;
+          return channel;
+        },
+      };
+    },
+    pending: () => pending,
+    listCachedModels: () => api.listCachedModels(),
+    deleteCachedModel: (modelId) => api.deleteCachedModel(modelId),
+    terminate() {
+      api[Comlink.releaseProxy]();
+      worker.terminate();
+    },
+  };
+
+  if (options.model) {
+    const { onLoadEvent, ...loadOptions } = options;
+    load(loadOptions as LoadOptions, onLoadEvent).catch(() => undefined);
+  }
+  return engine;
+}
+
+/** Errors cross the worker boundary as name + message; AbortError comes back as a DOMException. */
+function rebuildError({ name, message }: { name: string; message: string }): Error {
+  if (name === 'AbortError') return new DOMException(message, 'AbortError');
+  const error = new Error(message);
+  error.name = name;
+  return error;
+}
+
+function abortError(): DOMException {
+  return new DOMException('The generation was aborted.', 'AbortError');
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,112 @@
+import type { LoadedModel } from '../model/load';
+import type { GenerateEvent, GeneratedToken, GenerateRequest, PrefillToken } from '../protocol/types';
+import { StoppingCriteria } from '../sampling/finish';
+import { logprobOf, softmaxStats } from '../sampling/logprobs';
+import { createTokenChooser } from '../sampling/next-token';
+import { abortError } from '../scheduler/queue';
+import { IncrementalDecoder } from '../tokenizer/incremental-decoder';
+import { ForwardPass } from './forward';
+
+/**
+ * One generation: prefill the prompt, then one token per step until a finish reason, emitting
+ * each token as it is chosen. Between steps it yields to the worker's event loop, which is where
+ * a cancel message gets through: an abort stops it before the next forward pass.
+ */
+export async function generate(
+  loaded: LoadedModel,
+  request: GenerateRequest,
+  emit: (event: GenerateEvent) => void,
+  signal: AbortSignal,
+  queueMs: number,
+): Promise<void> {
+  const { model, tokenizer, eosIds, specialIds } = loaded;
+  const prompt = request.inputIds;
+  if (prompt.length === 0) throw new Error('The prompt has no tokens.');
+  const decodeRaw = (ids: number[]) => tokenizer.decode(ids, { skip_special_tokens: false });
+  const tokenOf = (id: number, logprob: number, text = decodeRaw([id])): GeneratedToken => ({
+    id,
+    text,
+    logprob,
+    special: specialIds.has(id),
+  });
+  const detokenizer = new IncrementalDecoder(decodeRaw, prompt);
+  const stopping = new StoppingCriteria({
+    maxNewTokens: request.maxNewTokens,
+    eosTokenIds: [...eosIds],
+    ignoreEos: request.ignoreEos,
+    stop: request.stop,
+  });
+  const topN = request.topNTokens ?? 0;
+  const forward = new ForwardPass(model);
+  try {
+    const prefillStart = performance.now();
+    let { logits, vocab } = await forward.run(prompt);
+    const prefillMs = performance.now() - prefillStart;
+    const prefill = request.prefillLogprobs ? prefillTokens(prompt, logits, vocab, decodeRaw) : undefined;
+    const chooser = createTokenChooser(request.sampling, vocab, prompt);
+    const generated: number[] = [];
+    const decodeStart = performance.now();
+    for (;;) {
+      const choice = chooser.next(logits.subarray(logits.length - vocab), topN);
+      chooser.accept(choice.id);
+      generated.push(choice.id);
+      const text = detokenizer.push(choice.id);
+      const finishReason = stopping.check(choice.id, text);
+      emit({
+        type: 'token',
+        index: generated.length,
+        token: tokenOf(choice.id, choice.logprob, text),
+        ...(topN > 0 && { topTokens: choice.top.map((t) => tokenOf(t.id, t.logprob)) }),
+      });
+      if (finishReason) {
+        emit({
+          type: 'finish',
+          finishReason,
+          generatedText: tokenizer.decode(generated, { skip_special_tokens: true }),
+          generatedTokens: generated.length,
+          seed: chooser.seed,
+          inputLength: prompt.length,
+          ...(prefill && { prefill }),
+          timings: { queueMs, prefillMs, decodeMs: performance.now() - decodeStart },
+        });
+        return;
+      }
+      await yieldToEventLoop();
+      if (signal.aborted) throw abortError();
+      ({ logits, vocab } = await forward.run([choice.id]));
+    }
+  } finally {
+    await forward.dispose();
+  }
+}
+
+/** The prompt's tokens with the logprob the model gave each one (the first has no context: null). */
+function prefillTokens(
+  prompt: readonly number[],
+  logits: Float32Array,
+  vocab: number,
+  decode: (ids: number[]) => string,
+): PrefillToken[] {
+  const rows = logits.length / vocab;
+  return prompt.map((id, i) => {
+    // Row i−1 predicts token i; exports that return only the last row give no prefill logprobs.
+    const row = rows === prompt.length && i > 0 ? logits.subarray((i - 1) * vocab, i * vocab) : null;
+    return { id, text: decode([id]), logprob: row ? logprobOf(row, softmaxStats(row), id) : null };
+  });
+}
+
+/**
+ * A macrotask boundary: awaiting the model alone may never leave the microtask queue, and the
+ * worker's cancel message only arrives between macrotasks. A MessageChannel round trip is
+ * far cheaper than setTimeout's clamped delay.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}

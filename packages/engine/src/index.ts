@@ -1,0 +1,3 @@
+export { createEngine, type CreateEngineOptions } from './client/engine-client';
+export type { Engine, EngineState } from './protocol/engine';
+export type * from './protocol/types';

@@ -1,0 +1,187 @@
+import {
+  AutoConfig,
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  env,
+  type PreTrainedModel,
+  type PreTrainedTokenizer,
+  type ProgressInfo,
+} from '@huggingface/transformers';
+import type { Device, Dtype, FileProgress, LoadEvent, LoadOptions, ModelInfo, SpecialToken } from '../protocol/types';
+import { chooseDevice } from './device';
+import { resolveSource } from './source';
+import { openWeightCache } from './weight-cache';
+
+export interface LoadedModel {
+  model: PreTrainedModel;
+  tokenizer: PreTrainedTokenizer;
+  info: ModelInfo;
+  /** Ids that end a generation (generation_config, config and tokenizer EOS together). */
+  eosIds: ReadonlySet<number>;
+  /** Added tokens marked special: reported with `special: true` and skipped in generated_text. */
+  specialIds: ReadonlySet<number>;
+}
+
+/** Where the app serves onnxruntime-web's wasm runtime (no CDN: the app ships its own). */
+export interface WasmPaths {
+  mjs: string;
+  wasm: string;
+}
+
+const libraryRemote = { host: env.remoteHost, pathTemplate: env.remotePathTemplate };
+
+export async function loadModel(
+  options: LoadOptions,
+  wasmPaths: WasmPaths,
+  emit: (event: LoadEvent) => void,
+  baseUrl: string,
+): Promise<LoadedModel> {
+  const source = resolveSource(options.model, baseUrl);
+  const remote = source.remote ?? libraryRemote;
+  const cache = openWeightCache(options.model);
+  Object.assign(env, {
+    remoteHost: remote.host,
+    remotePathTemplate: remote.pathTemplate,
+    allowRemoteModels: true,
+    // Local lookups would first probe `/models/<id>` on the page's origin: one wasted request per file.
+    allowLocalModels: false,
+    useBrowserCache: false,
+    useCustomCache: true,
+    customCache: cache,
+  });
+  if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { ...wasmPaths };
+
+  const choice = await chooseDevice(options.device);
+  emit({ type: 'device', device: choice.device, reason: choice.reason });
+
+  const files = new Map<string, FileProgress>();
+  const progress_callback = (info: ProgressInfo) => {
+    if (!('file' in info)) return;
+    const previous = files.get(info.file);
+    const fromCache = [...cache.hits].some((url) => url.endsWith(`/${info.file}`));
+    const next: FileProgress = {
+      file: info.file,
+      loaded: info.status === 'progress' ? info.loaded : (previous?.loaded ?? 0),
+      total: info.status === 'progress' ? info.total : (previous?.total ?? 0),
+      fromCache,
+      done: info.status === 'done',
+    };
+    if (next.done && next.total === 0) next.total = next.loaded;
+    files.set(info.file, next);
+    emit({ type: 'file', progress: next });
+  };
+
+  const config = (await AutoConfig.from_pretrained(source.id, { progress_callback })) as unknown as ModelConfig;
+  const dtype = resolveDtype(options.dtype, config, choice.device);
+  const [tokenizer, model] = await Promise.all([
+    AutoTokenizer.from_pretrained(source.id, { progress_callback }),
+    AutoModelForCausalLM.from_pretrained(source.id, {
+      device: choice.device,
+      dtype: dtype === 'auto' ? undefined : dtype,
+      progress_callback,
+    }),
+  ]).catch((error: unknown) => {
+    throw new Error(explainLoadFailure(options.model, error));
+  });
+  if (cache.quotaError) emit({ type: 'warning', message: cache.quotaError.message });
+
+  const specialIds = collectSpecialIds(tokenizer);
+  const eosIds = collectEosIds(config, model, tokenizer);
+  const token = (id: number | null | undefined): SpecialToken | null =>
+    id == null || id < 0 ? null : { id, content: tokenizer.decode([id], { skip_special_tokens: false }) };
+  const template = chatTemplateText(tokenizer);
+  const info: ModelInfo = {
+    modelId: options.model,
+    modelType: config.model_type ?? 'unknown',
+    device: choice.device,
+    deviceReason: choice.reason,
+    dtype: dtype === 'auto' ? configDtype(config) ?? 'auto' : dtype,
+    vocabSize: config.vocab_size ?? tokenizer.get_vocab().size,
+    maxPositionEmbeddings: contextLength(config, tokenizer),
+    bosToken: token(tokenizer.bos_token_id),
+    eosTokens: [...eosIds].map((id) => token(id)!),
+    padToken: token(tokenizer.pad_token_id),
+    specialTokenIds: [...specialIds].sort((a, b) => a - b),
+    hasChatTemplate: template.length > 0,
+    templateUsesTools: /\btools\b/.test(template),
+  };
+  return { model, tokenizer, info, eosIds, specialIds };
+}
+
+/** The config.json fields read here (transformers.js types them loosely). */
+interface ModelConfig {
+  model_type?: string;
+  vocab_size?: number;
+  max_position_embeddings?: number;
+  n_positions?: number;
+  max_seq_len?: number;
+  eos_token_id?: number | number[];
+  'transformers.js_config'?: { dtype?: Dtype | Record<string, Dtype> };
+  text_config?: ModelConfig;
+}
+
+function configDtype(config: ModelConfig): Dtype | null {
+  const dtype = config['transformers.js_config']?.dtype;
+  return typeof dtype === 'string' ? dtype : null;
+}
+
+/**
+ * An explicit dtype wins; else the model's own `transformers.js_config.dtype` (left to the
+ * library, which also reads per-file settings); else transformers.js's device defaults,
+ * spelled out so /info can report them.
+ */
+function resolveDtype(requested: Dtype | undefined, config: ModelConfig, device: Device): Dtype {
+  if (requested && requested !== 'auto') return requested;
+  if (config['transformers.js_config']?.dtype) return 'auto';
+  return device === 'webgpu' ? 'fp32' : 'q8';
+}
+
+function contextLength(config: ModelConfig, tokenizer: PreTrainedTokenizer): number {
+  const text = config.text_config ?? config;
+  const fromConfig = text.max_position_embeddings ?? text.n_positions ?? text.max_seq_len;
+  if (fromConfig) return fromConfig;
+  const fromTokenizer = Number(tokenizer.model_max_length);
+  // Tokenizers without a limit report ~1e30: not a context length.
+  return Number.isFinite(fromTokenizer) && fromTokenizer < 1e7 ? fromTokenizer : 2048;
+}
+
+function collectSpecialIds(tokenizer: PreTrainedTokenizer): Set<number> {
+  const ids = new Set<number>(tokenizer.all_special_ids);
+  const added = (tokenizer as unknown as { _tokenizerJSON?: { added_tokens?: { id: number; special?: boolean }[] } })
+    ._tokenizerJSON?.added_tokens;
+  for (const token of added ?? []) if (token.special) ids.add(token.id);
+  return ids;
+}
+
+function collectEosIds(config: ModelConfig, model: PreTrainedModel, tokenizer: PreTrainedTokenizer): Set<number> {
+  const ids = new Set<number>();
+  const add = (value: unknown) => {
+    for (const id of Array.isArray(value) ? value : [value]) if (typeof id === 'number' && id >= 0) ids.add(id);
+  };
+  add((model.generation_config as { eos_token_id?: unknown } | null)?.eos_token_id);
+  add(config.eos_token_id);
+  add(tokenizer.eos_token_id);
+  return ids;
+}
+
+function chatTemplateText(tokenizer: PreTrainedTokenizer): string {
+  const template: unknown = tokenizer.chat_template;
+  if (typeof template === 'string') return template;
+  if (Array.isArray(template)) return template.map((t: { template?: string }) => t.template ?? '').join('\n');
+  if (template && typeof template === 'object') return Object.values(template).join('\n');
+  return '';
+}
+
+function explainLoadFailure(model: string, error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  if (/Failed to fetch|NetworkError|network/i.test(message)) {
+    return `Could not download "${model}": the network request failed (offline, or the server refused). ${message}`;
+  }
+  if (/404|not found/i.test(message)) {
+    return `"${model}" has no ONNX weights at the expected place (onnx/model*.onnx) or is missing files: ${message}`;
+  }
+  if (/Unsupported model type|not supported/i.test(message)) {
+    return `"${model}" is not a text-generation model transformers.js can run: ${message}`;
+  }
+  return `Loading "${model}" failed: ${message}`;
+}

@@ -1,0 +1,81 @@
+/**
+ * Log-probabilities of the final scores. TGI reports `log_softmax` of the scores AFTER watermark,
+ * penalties, grammar and warpers, so a token removed by top_k/top_p/typical_p has −Infinity here.
+ * Nothing is materialised per token: logprob(id) = score(id) − logsumexp, from one pass's statistics.
+ */
+
+/** What one pass over the scores yields; shared by the logprobs and the sampler. */
+export interface SoftmaxStats {
+  /** Largest score (the shift that keeps exp() from overflowing). */
+  max: number;
+  /** Σ exp(score − max), summed in id order. */
+  sumExp: number;
+  /**
+   * log(sumExp): logprob(id) = (score − max) − logSum. Subtracting the shift first keeps full
+   * precision for large scores, where score − (max + logSum) would round.
+   */
+  logSum: number;
+}
+
+export interface TokenLogprob {
+  id: number;
+  logprob: number;
+}
+
+/**
+ * One pass of max and one of exp. With `weights`, each token's exp(score − max) is stored there
+ * too (its first `scores.length` entries), so that `sample` need not compute them again: exp
+ * dominates a step's cost on a large vocabulary. Throws when no score is finite (e.g. every
+ * token masked): there is no distribution to choose from.
+ */
+export function softmaxStats(scores: Float32Array, weights?: Float64Array): SoftmaxStats {
+  let max = -Infinity;
+  for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
+  if (!Number.isFinite(max)) throw new Error(`no finite score to choose from (max score ${max})`);
+  let sumExp = 0;
+  if (weights === undefined) {
+    for (let i = 0; i < scores.length; i++) sumExp += Math.exp(scores[i] - max);
+  } else {
+    for (let i = 0; i < scores.length; i++) {
+      const w = Math.exp(scores[i] - max);
+      weights[i] = w;
+      sumExp += w;
+    }
+  }
+  return { max, sumExp, logSum: Math.log(sumExp) };
+}
+
+export function logprobOf(scores: Float32Array, stats: SoftmaxStats, id: number): number {
+  return scores[id] - stats.max - stats.logSum;
+}
+
+/**
+ * The n most likely tokens, best first; equal scores rank the lower id first. Removed tokens
+ * (−Infinity) are never listed, as in TGI's `batch_top_tokens`, so fewer than n may come back.
+ * Unlike TGI, ties at the n-th place do not lengthen the list: exactly min(n, finite tokens)
+ * entries, as OpenAI's `top_logprobs` promises. One pass with an insertion list: O(V) for the
+ * small n TGI allows (≤ 5).
+ */
+export function topLogprobs(scores: Float32Array, stats: SoftmaxStats, n: number): TokenLogprob[] {
+  if (n <= 0) return [];
+  const ids: number[] = [];
+  const best: number[] = [];
+  // What a score must beat to enter: −∞ until the list is full, then its worst entry. Failing
+  // `s > floor` also skips −∞ and NaN scores.
+  let floor = -Infinity;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    if (!(s > floor)) continue;
+    let j = best.length === n ? n - 1 : best.length;
+    // Shift worse entries down; strict > keeps earlier (lower) ids ahead on ties.
+    while (j > 0 && s > best[j - 1]) {
+      best[j] = best[j - 1];
+      ids[j] = ids[j - 1];
+      j--;
+    }
+    best[j] = s;
+    ids[j] = i;
+    if (best.length === n) floor = best[n - 1];
+  }
+  return ids.map((id, j) => ({ id, logprob: best[j] - stats.max - stats.logSum }));
+}

@@ -1,0 +1,75 @@
+import type { TokenSpan } from '../protocol/types';
+
+/**
+ * Byte offsets of tokens in the UTF-8 of the text they came from, as TGI's /tokenize
+ * reports them (HF tokenizers' offset mapping; transformers.js has none). Each token's raw
+ * bytes are recovered from its vocabulary piece and matched left to right against the
+ * input; a token the post-processor inserted (e.g. `<s>`) matches nothing and gets an
+ * empty span at the current position.
+ */
+
+/** How a tokenizer spells bytes in its vocabulary pieces. */
+export type PieceScheme = 'byte-level' | 'metaspace' | 'plain';
+
+export interface Piece {
+  id: number;
+  /** The vocabulary string of the token (e.g. "Ġhello", "▁hello", "<0xE6>", "<s>"). */
+  piece: string;
+  /** Added tokens are spelled as their content, whatever the scheme. */
+  added: boolean;
+}
+
+export function tokenSpans(text: string, pieces: readonly Piece[], scheme: PieceScheme): TokenSpan[] {
+  const input = utf8.encode(text);
+  let position = 0;
+  return pieces.map(({ id, piece, added }) => {
+    let bytes = added ? utf8.encode(piece) : pieceBytes(piece, scheme);
+    if (!startsWith(input, bytes, position)) {
+      // SentencePiece prepends a space the input does not have.
+      if (bytes[0] === SPACE && startsWith(input, bytes.subarray(1), position)) bytes = bytes.subarray(1);
+      else if (added) bytes = bytes.subarray(0, 0);
+    }
+    const start = position;
+    position = Math.min(input.length, position + bytes.length);
+    return { id, text: lossy.decode(input.subarray(start, position)), start, stop: position };
+  });
+}
+
+/** The raw bytes a vocabulary piece stands for. */
+export function pieceBytes(piece: string, scheme: PieceScheme): Uint8Array {
+  const byteFallback = /^<0x([0-9A-Fa-f]{2})>$/.exec(piece);
+  if (byteFallback) return Uint8Array.of(parseInt(byteFallback[1], 16));
+  if (scheme === 'byte-level') {
+    const out = new Uint8Array(piece.length);
+    let n = 0;
+    for (const char of piece) {
+      const byte = byteLevelDecoder.get(char);
+      if (byte === undefined) return utf8.encode(piece);
+      out[n++] = byte;
+    }
+    return out.subarray(0, n);
+  }
+  if (scheme === 'metaspace') return utf8.encode(piece.replaceAll('\u2581', ' '));
+  return utf8.encode(piece);
+}
+
+/** GPT-2's byte-to-unicode table, inverted: printable bytes map to themselves, the rest to U+0100+. */
+const byteLevelDecoder: ReadonlyMap<string, number> = (() => {
+  const map = new Map<string, number>();
+  let shifted = 0;
+  for (let byte = 0; byte < 256; byte++) {
+    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || byte >= 0xae;
+    map.set(String.fromCharCode(printable ? byte : 256 + shifted++), byte);
+  }
+  return map;
+})();
+
+const SPACE = 0x20;
+const utf8 = new TextEncoder();
+const lossy = new TextDecoder('utf-8', { fatal: false });
+
+function startsWith(haystack: Uint8Array, needle: Uint8Array, at: number): boolean {
+  if (at + needle.length > haystack.length) return false;
+  for (let i = 0; i < needle.length; i++) if (haystack[at + i] !== needle[i]) return false;
+  return true;
+}

@@ -1,0 +1,55 @@
+import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import type { ChatTemplateOptions, TemplateMessage, TokenSpan } from '../protocol/types';
+import { tokenSpans, type PieceScheme } from './byte-offsets';
+
+/** Tokenize with TGI's byte offsets (see byte-offsets.ts). */
+export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecialTokens: boolean): TokenSpan[] {
+  const encoding = tokenizer._tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+  const added = tokenizer._tokenizer.get_added_tokens_decoder();
+  const pieces = encoding.ids.map((id, i) => ({ id, piece: encoding.tokens[i], added: added.has(id) }));
+  return tokenSpans(text, pieces, pieceScheme(tokenizer));
+}
+
+/** How this tokenizer's vocabulary spells bytes, read from its decoder/pre-tokenizer config. */
+function pieceScheme(tokenizer: PreTrainedTokenizer): PieceScheme {
+  const json = JSON.stringify([tokenizer._tokenizerJSON?.decoder, tokenizer._tokenizerJSON?.pre_tokenizer]);
+  if (json.includes('"ByteLevel"')) return 'byte-level';
+  if (json.includes('"Metaspace"') || json.includes('\u2581')) return 'metaspace';
+  return 'plain';
+}
+
+export class TemplateError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TemplateError';
+  }
+}
+
+/**
+ * Render the model's chat template. To continue a final assistant message (TGI's rule),
+ * render the conversation closed, then cut right after that message's content and trim
+ * the end, so the model picks up mid-message instead of starting a new turn.
+ */
+export function applyChatTemplate(
+  tokenizer: PreTrainedTokenizer,
+  messages: TemplateMessage[],
+  options: ChatTemplateOptions = {},
+): string {
+  const last = messages.at(-1);
+  const continuing = Boolean(options.continueFinalMessage && last?.role === 'assistant');
+  let text: string;
+  try {
+    text = tokenizer.apply_chat_template(messages as never, {
+      tokenize: false,
+      add_generation_prompt: continuing ? false : (options.addGenerationPrompt ?? true),
+      tools: options.tools as never,
+      ...options.extra,
+    }) as string;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new TemplateError(/chat_template is not set|no chat template/i.test(message) ? 'template not found' : message);
+  }
+  if (!continuing || !last?.content) return text;
+  const at = text.lastIndexOf(last.content);
+  return at < 0 ? text : text.slice(0, at + last.content.length).trimEnd();
+}

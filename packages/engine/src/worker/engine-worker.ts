@@ -1,0 +1,79 @@
+/// <reference lib="webworker" />
+import * as Comlink from 'comlink';
+// The app serves onnxruntime-web's runtime itself (bundled as assets), so nothing loads from a CDN.
+import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
+import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
+import { generate } from '../decode/generate';
+import { loadModel, type LoadedModel } from '../model/load';
+import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
+import type { WorkerApi } from '../protocol/worker-api';
+import { RequestQueue } from '../scheduler/queue';
+import { applyChatTemplate, tokenize } from '../tokenizer/text';
+
+const queue = new RequestQueue();
+const running = new Map<number, AbortController>();
+let current: Promise<LoadedModel> | null = null;
+
+function model(): Promise<LoadedModel> {
+  if (!current) throw new Error('No model is loaded: call load() first.');
+  return current;
+}
+
+const api: WorkerApi = {
+  async load(options, baseUrl, onEvent) {
+    const previous = current;
+    // Loading takes the queue's turn, so a running generation finishes on the old model first.
+    const next = queue.run(new AbortController().signal, async () => {
+      await previous?.then((old) => old.model.dispose()).catch(() => undefined);
+      return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, onEvent, baseUrl);
+    });
+    next.finally(() => release(onEvent)).catch(() => undefined);
+    current = next;
+    return (await next).info;
+  },
+
+  async tokenize(text, addSpecialTokens) {
+    return tokenize((await model()).tokenizer, text, addSpecialTokens);
+  },
+
+  async decode(ids, skipSpecialTokens) {
+    return (await model()).tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
+  },
+
+  async applyChatTemplate(messages, options) {
+    return applyChatTemplate((await model()).tokenizer, messages, options);
+  },
+
+  async generate(id, request, onEvent) {
+    const controller = new AbortController();
+    running.set(id, controller);
+    try {
+      const loaded = await model();
+      await queue.run(controller.signal, (queuedMs) => generate(loaded, request, onEvent, controller.signal, queuedMs));
+    } catch (error) {
+      const { name, message } = error instanceof Error ? error : new Error(String(error));
+      onEvent({ type: 'error', name, message });
+    } finally {
+      running.delete(id);
+      release(onEvent);
+    }
+  },
+
+  cancel(id) {
+    running.get(id)?.abort();
+  },
+
+  listCachedModels: () => listCachedModels(),
+  deleteCachedModel: (modelId) => deleteCachedModel(modelId),
+};
+
+/** Close the MessagePort behind a comlink callback proxy once it has served its call. */
+function release(callback: unknown): void {
+  (callback as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.();
+}
+
+function absolute(url: string): string {
+  return new URL(url, self.location.href).href;
+}
+
+Comlink.expose(api);

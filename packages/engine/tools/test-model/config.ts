@@ -1,0 +1,69 @@
+/**
+ * Sizes of the models the project builds for itself (see README.md in this folder).
+ */
+
+export interface ModelSpec {
+  /** Folder name under the models directory; also the id passed to from_pretrained. */
+  name: string;
+  /**
+   * 'rule': hand-built embedding/lm_head so greedy decoding follows a documented rule (tests assert exact text).
+   * 'random': random weights only, for speed and memory measurements.
+   */
+  weights: 'rule' | 'random';
+  seed: string;
+  numLayers: number;
+  hiddenSize: number;
+  numHeads: number;
+  numKvHeads: number;
+  headDim: number;
+  intermediateSize: number;
+  /** Token ids in the tokenizer, logits width: 256 byte tokens + merges + special tokens. */
+  vocabSize: number;
+  maxPositions: number;
+  rmsNormEps: number;
+  ropeTheta: number;
+}
+
+export const TINY: ModelSpec = {
+  name: 'inpage-tiny',
+  weights: 'rule',
+  seed: 'inpage-tiny/v1',
+  numLayers: 2,
+  // 64 = 63 rule directions (one per possible next token) + 1 bias direction; see weights.ts.
+  hiddenSize: 64,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 16,
+  intermediateSize: 128,
+  vocabSize: 271,
+  maxPositions: 2048,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+};
+
+export const BENCH: ModelSpec = {
+  name: 'inpage-bench',
+  weights: 'random',
+  seed: 'inpage-bench/v1',
+  numLayers: 10,
+  hiddenSize: 512,
+  numHeads: 8,
+  numKvHeads: 4,
+  headDim: 64,
+  intermediateSize: 1536,
+  vocabSize: 32000,
+  maxPositions: 2048,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+};
+
+/** Number of weights, embedding and lm_head (untied) included. */
+export function parameterCount(spec: ModelSpec): number {
+  const h = spec.hiddenSize;
+  const qDim = spec.numHeads * spec.headDim;
+  const kvDim = spec.numKvHeads * spec.headDim;
+  const attention = h * qDim + 2 * h * kvDim + qDim * h;
+  const mlp = 3 * h * spec.intermediateSize;
+  const norms = 2 * h;
+  return 2 * spec.vocabSize * h + spec.numLayers * (attention + mlp + norms) + h;
+}

@@ -1,0 +1,179 @@
+/**
+ * The LLaMA decoder as an ONNX model (IR 8, opset 17, fp32 weights inline), with the inputs and outputs that
+ * transformers.js expects of a decoder exported by Optimum:
+ *   input_ids, position_ids [batch_size, sequence_length], attention_mask [batch_size, total_sequence_length],
+ *   past_key_values.{i}.key|value [batch_size, kvHeads, past_sequence_length, headDim]
+ *   → logits [batch_size, sequence_length, vocab], present.{i}.key|value [batch_size, kvHeads, total_sequence_length, headDim].
+ * transformers.js builds the first, empty cache from the input metadata, so the batch dimension must be named
+ * `batch_size` and kvHeads/headDim must be numbers.
+ *
+ * Opset 17 because ReduceMean takes its axes as an attribute there (an input from 18 on).
+ */
+import onnxProto from 'onnx-proto';
+import type { ModelSpec } from './config';
+import { ropeInvFreq, type ModelWeights } from './weights';
+
+const { onnx } = onnxProto;
+type Attribute = onnxProto.onnx.IAttributeProto;
+const { FLOAT, INT64, BOOL } = onnx.TensorProto.DataType;
+
+/** Added to the scores of masked positions. Finite: -inf would give NaN on rows that are all padding. */
+const MASKED = -1e9;
+
+const intAttr = (name: string, i: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+const intsAttr = (name: string, ints: number[]): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
+
+/** Collects nodes and initializers; every op gets a deterministic output name. */
+class GraphBuilder {
+  readonly nodes: onnxProto.onnx.INodeProto[] = [];
+  readonly initializers: onnxProto.onnx.ITensorProto[] = [];
+  private readonly constants = new Map<string, string>();
+
+  op(opType: string, inputs: string[], attribute: Attribute[] = [], output = `/${opType}_${this.nodes.length}`): string {
+    this.nodes.push({ name: output, opType, input: inputs, output: [output], attribute });
+    return output;
+  }
+
+  /** Float32 weights; the bytes are shared with `data`, not copied (little-endian, as ONNX raw_data requires). */
+  weight(name: string, dims: number[], data: Float32Array): string {
+    this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    return name;
+  }
+
+  /** A small constant, deduplicated by value (scalars when dims is []). */
+  constant(type: 'float' | 'int64', dims: number[], values: number[]): string {
+    const key = `${type}:${dims.join('x')}:${values.join(',')}`;
+    let name = this.constants.get(key);
+    if (!name) {
+      name = `const_${this.constants.size}`;
+      const bytes = type === 'float' ? new Float32Array(values) : BigInt64Array.from(values, BigInt);
+      this.initializers.push({
+        name,
+        dims,
+        dataType: type === 'float' ? FLOAT : INT64,
+        rawData: new Uint8Array(bytes.buffer),
+      });
+      this.constants.set(key, name);
+    }
+    return name;
+  }
+
+  ints(...values: number[]): string {
+    return this.constant('int64', [values.length], values);
+  }
+
+  scalar(value: number): string {
+    return this.constant('float', [], [value]);
+  }
+}
+
+function valueInfo(name: string, elemType: number, shape: (number | string)[]): onnxProto.onnx.IValueInfoProto {
+  const dim = shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+  return { name, type: { tensorType: { elemType, shape: { dim } } } };
+}
+
+export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Array {
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('ONNX raw_data is little-endian; this machine is not');
+  const g = new GraphBuilder();
+  const { hiddenSize: h, numHeads, numKvHeads: kvHeads, headDim, intermediateSize: inter, vocabSize: vocab } = spec;
+  const group = numHeads / kvHeads;
+  const half = headDim / 2;
+
+  const rmsNorm = (x: string, weight: string) => {
+    const meanSquare = g.op('ReduceMean', [g.op('Mul', [x, x])], [intsAttr('axes', [-1]), intAttr('keepdims', 1)]);
+    const rms = g.op('Sqrt', [g.op('Add', [meanSquare, g.scalar(spec.rmsNormEps)])]);
+    return g.op('Mul', [g.op('Div', [x, rms]), weight]);
+  };
+  const matmul = (x: string, name: string, data: Float32Array, rows: number, cols: number) =>
+    g.op('MatMul', [x, g.weight(name, [rows, cols], data)]);
+  /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] for the two halves of the head dimension. */
+  const rope = (x: string, cos: string, sin: string) => {
+    const x1 = `${x}/x1`;
+    const x2 = `${x}/x2`;
+    g.nodes.push({ name: `${x}/Split`, opType: 'Split', input: [x, g.ints(half, half)], output: [x1, x2], attribute: [intAttr('axis', -1)] });
+    const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], [intAttr('axis', -1)]);
+    return g.op('Add', [g.op('Mul', [x, cos]), g.op('Mul', [rotated, sin])]);
+  };
+
+  // RoPE tables from position_ids: no precomputed table, so no length limit.
+  const positions = g.op('Unsqueeze', [g.op('Cast', ['position_ids'], [intAttr('to', FLOAT)]), g.ints(-1)]); // [B,S,1]
+  const freqs = g.op('Mul', [positions, g.weight('rope.inv_freq', [half], ropeInvFreq(spec))]); // [B,S,half]
+  const angles = g.op('Concat', [freqs, freqs], [intAttr('axis', -1)]); // [B,S,headDim]
+  const cos = g.op('Cos', [angles]);
+  const sin = g.op('Sin', [angles]);
+  const cosK = g.op('Unsqueeze', [cos, g.ints(1)]); // [B,1,S,headDim], broadcasts over k's KV heads
+  const sinK = g.op('Unsqueeze', [sin, g.ints(1)]);
+  const cosQ = g.op('Unsqueeze', [cos, g.ints(1, 2)]); // [B,1,1,S,headDim], over q's [KV, group] heads
+  const sinQ = g.op('Unsqueeze', [sin, g.ints(1, 2)]);
+
+  // Additive mask [B,1,1,S,T]: key t is visible to query s iff t ≤ past + s (causal) and attention_mask[t] = 1.
+  const toScalar = (x: string) => g.op('Squeeze', [x, g.ints(0)]);
+  const seqLen = toScalar(g.op('Shape', ['input_ids'], [intAttr('start', 1), intAttr('end', 2)]));
+  const totalLen = toScalar(g.op('Shape', ['attention_mask'], [intAttr('start', 1), intAttr('end', 2)]));
+  const pastLen = g.op('Sub', [totalLen, seqLen]);
+  const one = g.constant('int64', [], [1]);
+  const queryPos = g.op('Range', [pastLen, totalLen, one]); // [S]
+  const keyPos = g.op('Range', [g.constant('int64', [], [0]), totalLen, one]); // [T]
+  const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [keyPos, g.ints(0)]), g.op('Unsqueeze', [queryPos, g.ints(1)])]); // [S,T]
+  const notPadding = g.op('Unsqueeze', [g.op('Cast', ['attention_mask'], [intAttr('to', BOOL)]), g.ints(1, 2, 3)]); // [B,1,1,1,T]
+  const visible = g.op('And', [causal, notPadding]);
+  const mask = g.op('Where', [visible, g.scalar(0), g.scalar(MASKED)]);
+  const scale = g.scalar(1 / Math.sqrt(headDim));
+
+  let x = g.op('Gather', [g.weight('model.embed_tokens.weight', [vocab, h], weights.embed), 'input_ids']);
+  const pastInputs: onnxProto.onnx.IValueInfoProto[] = [];
+  const presentOutputs: onnxProto.onnx.IValueInfoProto[] = [];
+  weights.layers.forEach((layer, i) => {
+    const p = `model.layers.${i}`;
+    const hn = rmsNorm(x, g.weight(`${p}.input_layernorm.weight`, [h], layer.inputNorm));
+
+    // q as [B, KV, group, S, headDim] so that grouped-query attention is a broadcasting MatMul against
+    // k/v [B, KV, 1, T, headDim]: query head kv·group + j reads KV head kv, as HF's repeat_kv does.
+    const q5 = g.op('Reshape', [matmul(hn, `${p}.self_attn.q_proj.weight`, layer.q, h, numHeads * headDim), g.ints(0, 0, kvHeads, group, headDim)]);
+    const q = rope(g.op('Transpose', [q5], [intsAttr('perm', [0, 2, 3, 1, 4])]), cosQ, sinQ);
+    const heads = (name: string, data: Float32Array) =>
+      g.op('Transpose', [g.op('Reshape', [matmul(hn, name, data, h, kvHeads * headDim), g.ints(0, 0, kvHeads, headDim)])], [intsAttr('perm', [0, 2, 1, 3])]);
+    const k = rope(heads(`${p}.self_attn.k_proj.weight`, layer.k), cosK, sinK);
+    const v = heads(`${p}.self_attn.v_proj.weight`, layer.v);
+
+    for (const kind of ['key', 'value'] as const) {
+      pastInputs.push(valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]));
+      presentOutputs.push(valueInfo(`present.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim]));
+    }
+    const keys = g.op('Concat', [`past_key_values.${i}.key`, k], [intAttr('axis', 2)], `present.${i}.key`);
+    const values = g.op('Concat', [`past_key_values.${i}.value`, v], [intAttr('axis', 2)], `present.${i}.value`);
+    const keysT = g.op('Transpose', [g.op('Unsqueeze', [keys, g.ints(2)])], [intsAttr('perm', [0, 1, 2, 4, 3])]); // [B,KV,1,hd,T]
+    const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, keysT]), scale]), mask]);
+    const probs = g.op('Softmax', [scores], [intAttr('axis', -1)]);
+    const context = g.op('MatMul', [probs, g.op('Unsqueeze', [values, g.ints(2)])]); // [B,KV,group,S,hd]
+    const merged = g.op('Reshape', [g.op('Transpose', [context], [intsAttr('perm', [0, 3, 1, 2, 4])]), g.ints(0, 0, numHeads * headDim)]);
+    x = g.op('Add', [x, matmul(merged, `${p}.self_attn.o_proj.weight`, layer.o, numHeads * headDim, h)]);
+
+    const hn2 = rmsNorm(x, g.weight(`${p}.post_attention_layernorm.weight`, [h], layer.postNorm));
+    const gate = matmul(hn2, `${p}.mlp.gate_proj.weight`, layer.gate, h, inter);
+    const up = matmul(hn2, `${p}.mlp.up_proj.weight`, layer.up, h, inter);
+    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]); // SiLU(gate) · up
+    x = g.op('Add', [x, matmul(act, `${p}.mlp.down_proj.weight`, layer.down, inter, h)]);
+  });
+  const final = rmsNorm(x, g.weight('model.norm.weight', [h], weights.finalNorm));
+  g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
+
+  const model: onnxProto.onnx.IModelProto = {
+    irVersion: 8,
+    opsetImport: [{ domain: '', version: 17 }],
+    producerName: 'inpage-test-model',
+    graph: {
+      name: spec.name,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [
+        valueInfo('input_ids', INT64, ['batch_size', 'sequence_length']),
+        valueInfo('attention_mask', INT64, ['batch_size', 'total_sequence_length']),
+        valueInfo('position_ids', INT64, ['batch_size', 'sequence_length']),
+        ...pastInputs,
+      ],
+      output: [valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],
+    },
+  };
+  return onnx.ModelProto.encode(model).finish();
+}

@@ -4,6 +4,9 @@ import { expectDevice, expectedDevice, generateIn, openEngine } from './support/
 // The test model's greedy rule (packages/engine/tools/test-model/README.md): a letter is followed
 // by the next one, `z` by EOS; `A..Z` cycle forever; digits count up, `9` → space → `a`.
 
+/** What seed 7 at temperature 1.5 samples after "hello" (the seeded RNG over the test model). */
+const SEED_7_TOKENS = [112, 113, 114, 115, 55, 114, 66, 70, 71, 121, 100, 102]; // "pqrs7rBFGydf"
+
 test.describe('engine in a Web Worker', () => {
   test('chooses the device and reports why', async ({ page }, testInfo) => {
     const info = await openEngine(page);
@@ -51,6 +54,67 @@ test.describe('engine in a Web Worker', () => {
     expect(second.tokens.map((t) => t.id)).toEqual(first.tokens.map((t) => t.id));
     // Temperature 1.5 on the test model leaves the rule's token likely but not certain.
     expect(first.finish?.generatedText).not.toBe('pqrstuvwxyz');
+  });
+
+  test('seeded sampling gives the same tokens on every backend', async ({ page }, testInfo) => {
+    await openEngine(page);
+    const request = { prompt: 'hello', maxNewTokens: 12, sampling: { doSample: true, temperature: 1.5, seed: 7 } };
+    const here = await generateIn(page, request);
+    expect(here.tokens.map((t) => t.id)).toEqual(SEED_7_TOKENS);
+    if (expectedDevice(testInfo) !== 'webgpu') return;
+    // Both devices in one browser: the same request on WASM must choose the same tokens.
+    await page.evaluate(() => (window as unknown as { engine: { terminate(): void } }).engine.terminate());
+    expect((await openEngine(page, { device: 'wasm' })).device).toBe('wasm');
+    const onCpu = await generateIn(page, request);
+    expect(onCpu.tokens.map((t) => t.id)).toEqual(SEED_7_TOKENS);
+    for (const [i, token] of onCpu.tokens.entries()) expect(token.logprob).toBeCloseTo(here.tokens[i].logprob, 3);
+  });
+
+  test('reports per-file download progress', async ({ page }) => {
+    await openEngine(page);
+    const events = await page.evaluate(
+      () => (window as unknown as { loadEvents: { type: string; progress?: { file: string; loaded: number; total: number; done: boolean } }[] }).loadEvents,
+    );
+    expect(events[0]).toMatchObject({ type: 'device' });
+    const model = events.filter((e) => e.type === 'file' && e.progress?.file === 'onnx/model.onnx').map((e) => e.progress!);
+    expect(model.at(-1)).toMatchObject({ done: true, loaded: 446382, total: 446382 });
+    expect(model.some((p) => !p.done && p.total === 446382)).toBe(true);
+  });
+
+  test('tokenizes with byte offsets and applies the chat template', async ({ page }) => {
+    const info = await openEngine(page);
+    expect(info).toMatchObject({ vocabSize: 271, maxPositionEmbeddings: 2048, bosToken: { id: 264, content: '<s>' } });
+    const result = await page.evaluate(async () => {
+      const engine = (window as unknown as { engine: ReturnType<typeof window.inpage.createEngine> }).engine;
+      return {
+        hello: await engine.tokenize('hello'),
+        accent: await engine.tokenize('é!', { addSpecialTokens: false }),
+        chat: await engine.applyChatTemplate([
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: 'Hi' },
+        ]),
+        continued: await engine.applyChatTemplate(
+          [
+            { role: 'user', content: 'Hi' },
+            { role: 'assistant', content: 'Hello th' },
+          ],
+          { continueFinalMessage: true },
+        ),
+      };
+    });
+    expect(result.hello).toEqual([
+      { id: 264, text: '', start: 0, stop: 0 },
+      { id: 256, text: 'he', start: 0, stop: 2 },
+      { id: 257, text: 'll', start: 2, stop: 4 },
+      { id: 111, text: 'o', start: 4, stop: 5 },
+    ]);
+    expect(result.accent).toEqual([
+      { id: 195, text: '\ufffd', start: 0, stop: 1 },
+      { id: 169, text: '\ufffd', start: 1, stop: 2 },
+      { id: 33, text: '!', start: 2, stop: 3 },
+    ]);
+    expect(result.chat).toBe('<s><|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\n');
+    expect(result.continued).toBe('<s><|user|>\nHi<|end|>\n<|assistant|>\nHello th');
   });
 
   test('an abort stops within one step and the next request runs normally', async ({ page }) => {

@@ -64,6 +64,30 @@ test.describe('weight cache in IndexedDB', () => {
     expect(run.finish?.generatedText).toBe('pqrstuvwxyz');
   });
 
+  test('a full disk gives a clear warning, keeps the model running and caches no partial file', async ({ page, context }) => {
+    await page.goto('/harness.html');
+    const cdp = await context.newCDPSession(page);
+    // Room for the small files, not for the 446 kB model.
+    await cdp.send('Storage.overrideQuotaForOrigin', { origin: new URL(page.url()).origin, quotaSize: 200_000 });
+    await openEngine(page);
+    const warnings = await page.evaluate(() =>
+      (window as unknown as { loadEvents: { type: string; message?: string }[] }).loadEvents.filter((e) => e.type === 'warning'),
+    );
+    expect(warnings).toEqual([
+      {
+        type: 'warning',
+        message: expect.stringMatching(/^Not enough storage to cache model\.onnx \(446\.4 kB\)\. Free some space/),
+      },
+    ]);
+    const run = await generateIn(page, { prompt: 'hello', maxNewTokens: 20 });
+    expect(run.finish?.generatedText).toBe('pqrstuvwxyz');
+    const cached = await page.evaluate(() =>
+      (window as unknown as { engine: { listCachedModels(): Promise<{ files: { url: string }[] }[]> } }).engine.listCachedModels(),
+    );
+    const files = cached.flatMap((m) => m.files.map((f) => f.url.split('/inpage-tiny/')[1]));
+    expect(files.sort()).toEqual(['config.json', 'generation_config.json', 'tokenizer.json', 'tokenizer_config.json']);
+  });
+
   test('lists and deletes cached models', async ({ page }) => {
     await openEngine(page);
     const listed = await page.evaluate(() => (window as unknown as { engine: { listCachedModels(): Promise<unknown> } }).engine.listCachedModels());

@@ -48,6 +48,8 @@ export async function loadModel(
     useBrowserCache: false,
     useCustomCache: true,
     customCache: cache,
+    // The wasm runtime is part of the app (served and precached with it), not a model file.
+    useWasmCache: false,
   });
   if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { ...wasmPaths };
 

@@ -22,7 +22,7 @@ import {
   applyTopP,
   applyTypicalP,
 } from './processors';
-import { createRng, randomSeed, type Rng } from './rng';
+import { createRng, randomSeed } from './rng';
 import { TokenHistory } from './token-history';
 
 export interface TokenChoice {
@@ -69,8 +69,8 @@ export function createTokenChooser(
   const truncates = sampling && ((topK > 0 && topK < vocabSize) || topP < 1 || typicalP < 1);
   const scratch = truncates ? new WarperScratch(vocabSize) : null;
   const seed = sampling ? (params.seed ?? randomSeed()) : null;
-  const rng: Rng | null = seed === null ? null : createRng(seed);
-  const weights = sampling ? new Float64Array(vocabSize) : undefined;
+  // The sampler keeps the softmax weights of the step, so that drawing needs no second exp pass.
+  const sampler = seed === null ? null : { rng: createRng(seed), weights: new Float64Array(vocabSize) };
 
   return {
     seed,
@@ -91,8 +91,8 @@ export function createTokenChooser(
           if (typicalP < 1) applyTypicalP(logits, typicalP, scratch);
         }
       }
-      const stats = softmaxStats(logits, weights);
-      const id = rng === null || weights === undefined ? argmax(logits) : sample(weights, stats, rng);
+      const stats = softmaxStats(logits, sampler?.weights);
+      const id = sampler === null ? argmax(logits) : sample(sampler.weights, stats, sampler.rng);
       return { id, logprob: logprobOf(logits, stats, id), top: topLogprobs(logits, stats, topN) };
     },
     accept(id) {

@@ -149,6 +149,13 @@ describe('top_p', () => {
     expect(kept(scores)).toEqual([0, 1]);
   });
 
+  it('drops a token once the mass above it is exactly p (HF removes cumulative ≤ 1 − p)', () => {
+    // Four tokens of 0.25: ascending cumulative 0.25, 0.5, 0.75, 1; HF removes the two ≤ 0.5.
+    const scores = f32([0, 0, 0, 0]);
+    applyTopP(scores, 0.5, scratch);
+    expect(kept(scores)).toEqual([0, 1]);
+  });
+
   it('ignores tokens already removed', () => {
     // After top_k: softmax([2, 3]) = [0.2689, 0.7311].
     const scores = f32([NEG, 2, 3, NEG]);
@@ -164,7 +171,7 @@ describe('typical_p', () => {
   // scores [2, 0.5, 1.5, -1, 1]: probs [0.4450, 0.0993, 0.2699, 0.0222, 0.1637], entropy H = 1.3238,
   // logsumexp = 2.8098, so tokens rank by |score − 1.4860|: 1.5 (0.014), 1 (0.486), 2 (0.514),
   // 0.5 (0.986), −1 (2.486); cumulative mass 0.2699, 0.4336, 0.8786, 0.9778, 1.
-  // (Same results as transformers' TypicalLogitsWarper run in numpy.)
+  // (A numpy transcription of transformers' TypicalLogitsWarper keeps the same sets.)
   it.each([
     [0.2, [2]],
     [0.3, [2, 4]],
@@ -179,7 +186,7 @@ describe('typical_p', () => {
   it('keeps every token tied with the cut-off distance', () => {
     // [0, 1, 1, 1, −1]: the three 1s (p = 0.2855 each) are the closest to the centre. The cumulative
     // mass reaches 0.2 at the first of them, and HF removes only distances GREATER than the cut's,
-    // so all three stay (numpy run of TypicalLogitsWarper: the same).
+    // so all three stay (the numpy transcription of TypicalLogitsWarper agrees).
     const scores = f32([0, 1, 1, 1, -1]);
     applyTypicalP(scores, 0.2, scratch);
     expect(kept(scores)).toEqual([1, 2, 3]);

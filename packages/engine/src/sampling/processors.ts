@@ -88,6 +88,7 @@ export function applyTopK(scores: Float32Array, k: number, scratch: WarperScratc
     buckets[bucketOf(max - s, scale)]++;
     finite++;
   }
+  // HF: top_k = max(top_k, min_tokens_to_keep).
   const rank = Math.max(k, 1);
   if (rank >= finite) return;
   let above = 0;
@@ -115,7 +116,7 @@ export function applyTopP(scores: Float32Array, p: number, scratch: WarperScratc
   const { n, max, min, sum } = gatherFinite(scores, scratch);
   if (n === 0) return;
   const { ids, keys } = scratch;
-  // Rank by distance below the best score (exact: both are float32 values).
+  // Rank by distance below the best score: monotone in the score, and ≥ 0 as the buckets need.
   for (let j = 0; j < n; j++) keys[j] = max - scores[ids[j]];
   keepOnly(scores, scratch, bucketedCut(scratch, n, max - min, positive(p) * sum, false));
 }

@@ -20,7 +20,7 @@
 export type DecodeFn = (ids: number[]) => string;
 
 /** How many prompt ids TGI decodes before the first generated token (its `prefix_offset = input_length − 5`). */
-const PROMPT_CONTEXT = 0;
+const PROMPT_CONTEXT = 5;
 
 const REPLACEMENT_CHARACTER = '\uFFFD';
 

@@ -1,0 +1,133 @@
+/**
+ * Chat completion objects and stream chunks, as TGI shapes them (lib.rs `ChatCompletion`, chat.rs
+ * `ChatState`): one chunk per token, the finish reason on the last, an optional usage chunk.
+ */
+import type { FinishEvent, FinishReason, GeneratedToken } from '../engine';
+import type { GenerationResult, Step } from '../generation/run';
+import { f32 } from '../http/responses';
+
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  total_tokens: number;
+}
+
+export interface ChatLogprobsJson {
+  content: { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[];
+}
+
+export interface ChatCompletionChunkJson {
+  object: 'chat.completion.chunk';
+  id: string;
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: {
+    index: number;
+    delta: { role: 'assistant'; content: string };
+    logprobs: ChatLogprobsJson | null;
+    finish_reason: string | null;
+  }[];
+  usage: Usage | null;
+}
+
+export interface ChatCompletionJson {
+  object: 'chat.completion';
+  id: string;
+  created: number;
+  model: string;
+  system_fingerprint: string;
+  choices: {
+    index: number;
+    message: { role: 'assistant'; content: string };
+    logprobs: ChatLogprobsJson | null;
+    finish_reason: string;
+  }[];
+  usage: Usage;
+}
+
+/** What every chat object repeats. */
+export interface ChatEnvelope {
+  /** The request's `model`, or the served id when absent or "tgi". */
+  model: string;
+  systemFingerprint: string;
+  created: number;
+  /** The request's `logprobs`. */
+  logprobs: boolean;
+}
+
+/** OpenAI clients expect "stop" where TGI says eos_token; the other reasons pass as they are. */
+export function openaiFinishReason(reason: FinishReason): string {
+  return reason === 'eos_token' ? 'stop' : reason;
+}
+
+function logprobsJson(tokens: GeneratedToken[], topTokens: GeneratedToken[][]): ChatLogprobsJson {
+  return {
+    content: tokens.map((t, i) => ({
+      token: t.text,
+      logprob: f32(t.logprob),
+      top_logprobs: (topTokens[i] ?? []).map((top) => ({ token: top.text, logprob: f32(top.logprob) })),
+    })),
+  };
+}
+
+export function usageOf(finish: FinishEvent): Usage {
+  return {
+    prompt_tokens: finish.inputLength,
+    completion_tokens: finish.generatedTokens,
+    total_tokens: finish.inputLength + finish.generatedTokens,
+  };
+}
+
+export function chatChunk(step: Step, env: ChatEnvelope): ChatCompletionChunkJson {
+  return {
+    object: 'chat.completion.chunk',
+    id: '',
+    created: env.created,
+    model: env.model,
+    system_fingerprint: env.systemFingerprint,
+    choices: [
+      {
+        index: 0,
+        // Special tokens (EOS) are not text: their chunk carries an empty content.
+        delta: { role: 'assistant', content: step.token.special ? '' : step.token.text },
+        logprobs: env.logprobs ? logprobsJson([step.token], [step.topTokens]) : null,
+        finish_reason: step.final ? openaiFinishReason(step.final.finish.finishReason) : null,
+      },
+    ],
+    usage: null,
+  };
+}
+
+/** `stream_options.include_usage`: one more chunk after the last, with no choices. */
+export function usageChunk(finish: FinishEvent, env: ChatEnvelope): ChatCompletionChunkJson {
+  return {
+    object: 'chat.completion.chunk',
+    id: '',
+    created: env.created,
+    model: env.model,
+    system_fingerprint: env.systemFingerprint,
+    choices: [],
+    usage: usageOf(finish),
+  };
+}
+
+export function chatCompletion(result: GenerationResult, env: ChatEnvelope): ChatCompletionJson {
+  const { finish } = result;
+  return {
+    object: 'chat.completion',
+    id: '',
+    created: env.created,
+    model: env.model,
+    system_fingerprint: env.systemFingerprint,
+    choices: [
+      {
+        index: 0,
+        message: { role: 'assistant', content: finish.generatedText },
+        logprobs: env.logprobs ? logprobsJson(result.tokens, result.topTokens) : null,
+        finish_reason: openaiFinishReason(finish.finishReason),
+      },
+    ],
+    usage: usageOf(finish),
+  };
+}

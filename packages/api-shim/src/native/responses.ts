@@ -1,0 +1,104 @@
+/**
+ * TGI's native response shapes (`/generate`, `/generate_stream`, `POST /`), key order as TGI writes them.
+ */
+import type { FinishReason, GeneratedToken, PrefillToken } from '../engine';
+import { f32 } from '../http/responses';
+import type { GenerationResult, Step } from '../generation/run';
+import type { ValidGenerateRequest } from '../validation/validate';
+
+export interface TokenJson {
+  id: number;
+  text: string;
+  logprob: number;
+  special: boolean;
+}
+
+export interface PrefillTokenJson {
+  id: number;
+  text: string;
+  /** null for the first prompt token, which has no context to be predicted from. */
+  logprob: number | null;
+}
+
+export interface DetailsJson {
+  finish_reason: FinishReason;
+  generated_tokens: number;
+  seed: number | null;
+  prefill: PrefillTokenJson[];
+  tokens: TokenJson[];
+  top_tokens?: TokenJson[][];
+}
+
+export interface GenerateResponseJson {
+  generated_text: string;
+  details?: DetailsJson;
+}
+
+export interface StreamDetailsJson {
+  finish_reason: FinishReason;
+  generated_tokens: number;
+  seed: number | null;
+  input_length: number;
+}
+
+export interface StreamResponseJson {
+  index: number;
+  token: TokenJson;
+  top_tokens?: TokenJson[];
+  generated_text: string | null;
+  details: StreamDetailsJson | null;
+}
+
+export function tokenJson(t: GeneratedToken): TokenJson {
+  return { id: t.id, text: t.text, logprob: f32(t.logprob), special: t.special };
+}
+
+function prefillJson(t: PrefillToken): PrefillTokenJson {
+  return { id: t.id, text: t.text, logprob: t.logprob === null ? null : f32(t.logprob) };
+}
+
+/** `return_full_text` prepends the original (untruncated) inputs. */
+export function outputText(request: ValidGenerateRequest, generatedText: string): string {
+  return request.returnFullText ? request.inputs + generatedText : generatedText;
+}
+
+export function generateResponse(result: GenerationResult): GenerateResponseJson {
+  const { request, finish } = result;
+  const generated_text = outputText(request, finish.generatedText);
+  if (!request.details && !request.decoderInputDetails) return { generated_text };
+  const details: DetailsJson = {
+    finish_reason: finish.finishReason,
+    generated_tokens: finish.generatedTokens,
+    seed: finish.seed,
+    prefill: (finish.prefill ?? []).map(prefillJson),
+    tokens: result.tokens.map(tokenJson),
+  };
+  if (result.topTokens.length > 0) details.top_tokens = result.topTokens.map((list) => list.map(tokenJson));
+  return { generated_text, details };
+}
+
+/** One `/generate_stream` event; the last one carries the text and (with `details`) the details. */
+export function streamResponse(step: Step): StreamResponseJson {
+  return {
+    index: step.index,
+    token: tokenJson(step.token),
+    ...(step.topTokens.length > 0 && { top_tokens: step.topTokens.map(tokenJson) }),
+    ...finalFields(step),
+  };
+}
+
+function finalFields(step: Step): Pick<StreamResponseJson, 'generated_text' | 'details'> {
+  if (!step.final) return { generated_text: null, details: null };
+  const { finish, request } = step.final;
+  return {
+    generated_text: outputText(request, finish.generatedText),
+    details: request.details
+      ? {
+          finish_reason: finish.finishReason,
+          generated_tokens: finish.generatedTokens,
+          seed: finish.seed,
+          input_length: finish.inputLength,
+        }
+      : null,
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * Grammars: TGI's `GrammarType` (`parameters.grammar`, chat `response_format`) — its JSON shape and
+ * validation rule 16. Constrained decoding itself is issue #5; see ./index.ts for the seam.
+ */
+import { describeSyntaxError } from '../http/json';
+import { DecodeError, type Decoder, type Path, invalidType, isMap, string } from '../schema/serde';
+
+export type Grammar =
+  /** `json` or its alias `json_object`: a JSON Schema, as an object or as a JSON string. */
+  | { type: 'json'; value: unknown }
+  | { type: 'regex'; value: string }
+  | { type: 'json_schema'; value: { name?: string; schema: unknown } };
+
+/** What rule 16 lets through. */
+export type ValidGrammar = { type: 'json'; schema: Record<string, unknown> } | { type: 'regex'; regex: string };
+
+const VARIANTS = '`json`, `json_object`, `regex`, `json_schema`';
+
+function field(map: Record<string, unknown>, key: string, at: Path): unknown {
+  if (!(key in map)) throw new DecodeError(at, `missing field \`${key}\``);
+  return map[key];
+}
+
+function jsonSchemaConfig(v: unknown, at: Path): { name?: string; schema: unknown } {
+  if (!isMap(v)) throw invalidType(v, 'struct JsonSchemaConfig', at);
+  const name = v.name === undefined || v.name === null ? undefined : string(v.name, [...at, 'name']);
+  return { name, schema: field(v, 'schema', at) };
+}
+
+/**
+ * TGI's adjacently tagged `{"type", "value"}`. With `openai` also the OpenAI forms of `response_format`:
+ * `{"type":"json_object"}` (no schema) and `{"type":"json_schema","json_schema":{name, schema, strict}}`.
+ */
+export function grammarDecoder(openai: boolean): Decoder<Grammar> {
+  return (v, at) => {
+    if (!isMap(v)) throw invalidType(v, 'adjacently tagged enum GrammarType', at);
+    const type = string(field(v, 'type', at), [...at, 'type']);
+    const valueAt = [...at, 'value'];
+    switch (type) {
+      case 'json':
+      case 'json_object':
+        if (openai && type === 'json_object' && !('value' in v)) return { type: 'json', value: { type: 'object' } };
+        return { type: 'json', value: field(v, 'value', at) };
+      case 'regex':
+        return { type: 'regex', value: string(field(v, 'value', at), valueAt) };
+      case 'json_schema':
+        if (openai && !('value' in v) && 'json_schema' in v) {
+          return { type: 'json_schema', value: jsonSchemaConfig(v.json_schema, [...at, 'json_schema']) };
+        }
+        return { type: 'json_schema', value: jsonSchemaConfig(field(v, 'value', at), valueAt) };
+      default:
+        throw new DecodeError([...at, 'type'], `unknown variant \`${type}\`, expected one of ${VARIANTS}`);
+    }
+  };
+}
+
+/** A grammar problem, worded as TGI's ValidationError (the caller adds `Input validation error: `). */
+export class GrammarError extends Error {}
+
+function withProperties(schema: unknown): Record<string, unknown> {
+  // TGI needs `properties` to build the regex; a schema without them is refused.
+  if (!isMap(schema) || !('properties' in schema)) {
+    throw new GrammarError("grammar is not valid: Grammar must have a 'properties' field");
+  }
+  return schema;
+}
+
+/**
+ * Validation rule 16. TGI also checks the schema against the JSON Schema 2020-12 meta-schema and
+ * compiles it to a regex; those belong with the grammar engine (#5).
+ */
+export function checkGrammar(grammar: Grammar): ValidGrammar {
+  switch (grammar.type) {
+    case 'json': {
+      const value = grammar.value;
+      if (typeof value === 'string') {
+        // A schema given as a JSON string must parse (serde's words, without a path).
+        let parsed: unknown;
+        try {
+          parsed = JSON.parse(value);
+        } catch {
+          throw new GrammarError(`grammar is not valid: ${describeSyntaxError(value).message}`);
+        }
+        return { type: 'json', schema: withProperties(parsed) };
+      }
+      if (!isMap(value)) throw new GrammarError('grammar is not supported');
+      return { type: 'json', schema: withProperties(value) };
+    }
+    case 'json_schema':
+      return { type: 'json', schema: withProperties(grammar.value.schema) };
+    case 'regex':
+      return { type: 'regex', regex: grammar.value };
+  }
+}

@@ -219,11 +219,11 @@ export class FakeEngine implements Engine {
               return { id: alt, text: alt >= 256 ? SPECIAL[alt] : String.fromCharCode(alt), logprob: logprob - k, special: alt >= 256 };
             })
           : undefined;
-      yield { type: 'token', index, token, ...(topTokens && { topTokens }) };
       const output = decodeIds(generated, true);
       if (index >= request.maxNewTokens) finishReason = 'length';
       else if (id === EOS && !request.ignoreEos) finishReason = 'eos_token';
       else if (request.stop?.some((s) => output.endsWith(s))) finishReason = 'stop_sequence';
+      yield { type: 'token', index, token, last: finishReason !== undefined, ...(topTokens && { topTokens }) };
     }
     if (this.options.dropFinish) return;
     yield {

@@ -73,14 +73,14 @@ export async function* runGeneration(
     if (request.watermark) throw new ApiError('validation', '`watermark` is not supported yet');
 
     const queuedAt = ctx.now();
-    // TGI's last stream event carries the last token AND the finish, but the engine sends its finish
-    // after the last token: hold each token until the next event says whether it was the last.
+    // TGI's last stream event carries the last token AND the finish: the engine marks its last
+    // token, which waits here for the finish event that follows it at once.
     let held: TokenEvent | undefined;
     try {
       for await (const event of ctx.engine.generate(request.engineRequest, { signal })) {
         if (event.type === 'token') {
-          if (held) yield step(held);
-          held = event;
+          if (event.last) held = event;
+          else yield step(event);
           continue;
         }
         if (!held) break;

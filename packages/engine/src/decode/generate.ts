@@ -1,5 +1,5 @@
 import type { LoadedModel } from '../model/load';
-import type { GenerateEvent, GeneratedToken, GenerateRequest, PrefillToken } from '../protocol/types';
+import type { FinishReason, GenerateEvent, GeneratedToken, GenerateRequest, PrefillToken } from '../protocol/types';
 import { StoppingCriteria } from '../sampling/finish';
 import { logprobOf, softmaxStats } from '../sampling/logprobs';
 import { createTokenChooser } from '../sampling/next-token';
@@ -50,12 +50,18 @@ export async function generate(
       const choice = chooser.next(logits.subarray(logits.length - vocab), topN);
       chooser.accept(choice.id);
       generated.push(choice.id);
+      let finishReason: FinishReason | null = stopping.checkToken(choice.id);
+      // Start the next forward pass before detokenizing and emitting: on WebGPU the GPU works
+      // while this thread does the rest. A stop string can still end the generation below; that
+      // pass is then wasted, once per request.
+      const next = finishReason ? null : forward.run([choice.id]);
       const text = detokenizer.push(choice.id);
-      const finishReason = stopping.check(choice.id, text);
+      finishReason ??= stopping.checkText(text);
       emit({
         type: 'token',
         index: generated.length,
         token: tokenOf(choice.id, choice.logprob, text),
+        last: finishReason !== null,
         ...(topN > 0 && { topTokens: choice.top.map((t) => tokenOf(t.id, t.logprob)) }),
       });
       if (finishReason) {
@@ -69,11 +75,13 @@ export async function generate(
           ...(prefill && { prefill }),
           timings: { queueMs, prefillMs, decodeMs: performance.now() - decodeStart },
         });
+        // Only a stop string leaves a pass running; its result is not needed, only its end.
+        await next?.catch(() => undefined);
         return;
       }
+      ({ logits, vocab } = await next!);
       await yieldToEventLoop();
       if (signal.aborted) throw abortError();
-      ({ logits, vocab } = await forward.run([choice.id]));
     }
   } finally {
     await forward.dispose();

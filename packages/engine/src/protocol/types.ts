@@ -140,6 +140,8 @@ export interface TokenEvent {
   /** 1-based index of the generated token. */
   index: number;
   token: GeneratedToken;
+  /** True on the generation's last token: the `finish` event follows at once. */
+  last: boolean;
   /** The `topNTokens` most likely tokens of this step, best first (absent when not asked). */
   topTokens?: GeneratedToken[];
 }

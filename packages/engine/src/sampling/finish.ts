@@ -33,9 +33,22 @@ export class StoppingCriteria {
    * that ends the generation by length or EOS is not fed to the stop matcher.
    */
   check(tokenId: number, text: string): FinishReason | null {
+    return this.checkToken(tokenId) ?? this.checkText(text);
+  }
+
+  /**
+   * The first half of `check`, for callers that want to know before detokenizing: length,
+   * then EOS. Follow it with `checkText` when it returns null.
+   */
+  checkToken(tokenId: number): 'length' | 'eos_token' | null {
     this.generated++;
     if (this.generated >= this.maxNewTokens) return 'length';
     if (this.eos.has(tokenId)) return 'eos_token';
+    return null;
+  }
+
+  /** The second half of `check`: the stop strings, on the token's incremental text. */
+  checkText(text: string): 'stop_sequence' | null {
     return this.stops.push(text) === null ? null : 'stop_sequence';
   }
 }

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Decode speed of the engine against a plain transformers.js loop, on WASM and WebGPU (see e2e/bench/run.ts).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+install_dependencies
+ensure_chromium
+build_models --bench
+pnpm_cmd exec vite build
+pnpm_cmd exec tsx e2e/bench/run.ts "$@"

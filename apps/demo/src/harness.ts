@@ -1,7 +1,13 @@
 import { createEngine } from '@inpage/engine';
+import { createHandler, installShim } from '@inpage/api-shim';
+import { InferenceClient } from '@huggingface/inference';
+import OpenAI from 'openai';
 
-/** What scripts and tests reach through `window.inpage` on harness.html. */
-const inpage = { createEngine, ready: true };
+/**
+ * What scripts and tests reach through `window.inpage` on harness.html: the packages, and the
+ * two real clients (unmodified) so tests drive the shim exactly as a user's code would.
+ */
+const inpage = { createEngine, createHandler, installShim, OpenAI, InferenceClient, ready: true };
 
 declare global {
   interface Window {

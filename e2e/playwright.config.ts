@@ -41,7 +41,7 @@ export default defineConfig({
     command: `node_modules/.bin/vite preview --host 127.0.0.1 --port ${port} --strictPort`,
     cwd: '..',
     url: `http://127.0.0.1:${port}/harness.html`,
-    reuseExistingServer: false,
+    reuseExistingServer: !process.env.CI,
     timeout: 60_000,
   },
 });

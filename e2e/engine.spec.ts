@@ -17,6 +17,22 @@ test.describe('engine in a Web Worker', () => {
     expect(info.eosTokens.map((t) => t.content)).toEqual(['</s>']);
   });
 
+  test('a folder with only fp32 weights and no dtype in its config still loads', async ({ page, context }) => {
+    // Serve the test model's config without its `transformers.js_config` (the library then wants q8 on WASM).
+    await context.route('**/models/inpage-tiny/config.json', async (route) => {
+      const config = await (await route.fetch()).json();
+      delete config['transformers.js_config'];
+      await route.fulfill({ json: config });
+    });
+    const info = await openEngine(page, { device: 'wasm' });
+    expect(info.dtype).toBe('fp32');
+    const warnings = await page.evaluate(() =>
+      (window as unknown as { loadEvents: { type: string; message?: string }[] }).loadEvents.filter((e) => e.type === 'warning'),
+    );
+    expect(warnings).toEqual([{ type: 'warning', message: 'No q8 weights in "/models/inpage-tiny/"; loading fp32 instead.' }]);
+    expect((await generateIn(page, { prompt: 'hello', maxNewTokens: 20 })).finish?.generatedText).toBe('pqrstuvwxyz');
+  });
+
   test('greedy: each finish reason, with TGI precedence', async ({ page }) => {
     await openEngine(page);
     const eos = await generateIn(page, { prompt: 'hello', maxNewTokens: 20 });

@@ -74,13 +74,22 @@ export async function loadModel(
   };
 
   const config = (await AutoConfig.from_pretrained(source.id, { progress_callback })) as unknown as ModelConfig;
-  const dtype = resolveDtype(options.dtype, config, choice.device);
-  const [tokenizer, model] = await Promise.all([
-    AutoTokenizer.from_pretrained(source.id, { progress_callback }),
+  const tokenizerLoad = AutoTokenizer.from_pretrained(source.id, { progress_callback });
+  const loadWith = (dtype: Dtype) =>
     AutoModelForCausalLM.from_pretrained(source.id, {
       device: choice.device,
       dtype: dtype === 'auto' ? undefined : dtype,
       progress_callback,
+    });
+  let [dtype, fallback] = dtypeCandidates(options.dtype, config, choice.device);
+  const [tokenizer, model] = await Promise.all([
+    tokenizerLoad,
+    loadWith(dtype).catch((error: unknown) => {
+      if (!fallback || !isMissingFile(error)) throw error;
+      // A folder with only the fp32 export (no onnx/model_quantized.onnx): use what is there.
+      emit({ type: 'warning', message: `No ${dtype} weights in "${options.model}"; loading ${fallback} instead.` });
+      dtype = fallback;
+      return loadWith(fallback);
     }),
   ]).catch((error: unknown) => {
     throw new Error(explainLoadFailure(options.model, error));
@@ -128,14 +137,20 @@ function configDtype(config: ModelConfig): Dtype | null {
 }
 
 /**
- * An explicit dtype wins; else the model's own `transformers.js_config.dtype` (left to the
- * library, which also reads per-file settings); else transformers.js's device defaults,
- * spelled out so /info can report them.
+ * The dtype to load, and what to fall back to when its weights file is missing. An explicit
+ * dtype wins, with no fallback; else the model's own `transformers.js_config.dtype` (left to the
+ * library, which also reads per-file settings); else transformers.js's device default (spelled
+ * out so /info can report it), falling back to fp32, the one export every model folder has.
  */
-function resolveDtype(requested: Dtype | undefined, config: ModelConfig, device: Device): Dtype {
-  if (requested && requested !== 'auto') return requested;
-  if (config['transformers.js_config']?.dtype) return 'auto';
-  return device === 'webgpu' ? 'fp32' : 'q8';
+function dtypeCandidates(requested: Dtype | undefined, config: ModelConfig, device: Device): [Dtype, Dtype | null] {
+  if (requested && requested !== 'auto') return [requested, null];
+  if (config['transformers.js_config']?.dtype) return ['auto', null];
+  return device === 'webgpu' ? ['fp32', null] : ['q8', 'fp32'];
+}
+
+function isMissingFile(error: unknown): boolean {
+  const message = error instanceof Error ? error.message : String(error);
+  return /404|not found|could not locate/i.test(message);
 }
 
 function contextLength(config: ModelConfig, tokenizer: PreTrainedTokenizer): number {

@@ -9,6 +9,7 @@ export type {
   FinishReason,
   GenerateEvent,
   GenerateRequest,
+  GrammarSpec,
   GeneratedToken,
   ModelInfo,
   PrefillToken,

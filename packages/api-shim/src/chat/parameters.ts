@@ -22,6 +22,7 @@ export function chatParameters(chat: ChatRequestBody): GenerateParameters {
     details: true,
     decoder_input_details: false,
     watermark: false,
+    ...(chat.response_format !== undefined && { grammar: chat.response_format }),
     // The model name selects a LoRA adapter in TGI and falls back to the base model when unknown;
     // we serve one model, so it never matters (and is never a reason to refuse).
   };

@@ -24,7 +24,7 @@ export interface ChatCompletionChunkJson {
   system_fingerprint: string;
   choices: {
     index: number;
-    delta: { role: 'assistant'; content: string };
+    delta: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallDeltaJson[] };
     logprobs: ChatLogprobsJson | null;
     finish_reason: string | null;
   }[];
@@ -39,11 +39,26 @@ export interface ChatCompletionJson {
   system_fingerprint: string;
   choices: {
     index: number;
-    message: { role: 'assistant'; content: string };
+    message: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallJson[] };
     logprobs: ChatLogprobsJson | null;
     finish_reason: string;
   }[];
   usage: Usage;
+}
+
+/** A call in a non-stream answer (TGI: `id` "0", `description` null, `arguments` a JSON string). */
+export interface ToolCallJson {
+  id: string;
+  type: 'function';
+  function: { description: null; name: string; arguments: string };
+}
+
+/** A piece of a call in a stream: the first names the tool, the next ones (`name` null) add arguments text. */
+export interface ToolCallDeltaJson {
+  index: number;
+  id: string;
+  type: 'function';
+  function: { name: string | null; arguments: string };
 }
 
 /** What every chat object repeats. */
@@ -80,21 +95,30 @@ export function usageOf(finish: FinishEvent): Usage {
 }
 
 export function chatChunk(step: Step, env: ChatEnvelope): ChatCompletionChunkJson {
+  return chunkOf(
+    env,
+    // Special tokens (EOS) are not text: their chunk carries an empty content.
+    { role: 'assistant', content: step.token.special ? '' : step.token.text },
+    env.logprobs ? logprobsJson([step.token], [step.topTokens]) : null,
+    step.final ? openaiFinishReason(step.final.finish.finishReason) : null,
+  );
+}
+
+type ChunkChoice = ChatCompletionChunkJson['choices'][number];
+
+export function chunkOf(
+  env: ChatEnvelope,
+  delta: ChunkChoice['delta'],
+  logprobs: ChatLogprobsJson | null,
+  finishReason: string | null,
+): ChatCompletionChunkJson {
   return {
     object: 'chat.completion.chunk',
     id: '',
     created: env.created,
     model: env.model,
     system_fingerprint: env.systemFingerprint,
-    choices: [
-      {
-        index: 0,
-        // Special tokens (EOS) are not text: their chunk carries an empty content.
-        delta: { role: 'assistant', content: step.token.special ? '' : step.token.text },
-        logprobs: env.logprobs ? logprobsJson([step.token], [step.topTokens]) : null,
-        finish_reason: step.final ? openaiFinishReason(step.final.finish.finishReason) : null,
-      },
-    ],
+    choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
     usage: null,
   };
 }
@@ -113,6 +137,14 @@ export function usageChunk(finish: FinishEvent, env: ChatEnvelope): ChatCompleti
 }
 
 export function chatCompletion(result: GenerationResult, env: ChatEnvelope): ChatCompletionJson {
+  return completionOf(result, env, { role: 'assistant', content: result.finish.generatedText });
+}
+
+export function completionOf(
+  result: GenerationResult,
+  env: ChatEnvelope,
+  message: ChatCompletionJson['choices'][number]['message'],
+): ChatCompletionJson {
   const { finish } = result;
   return {
     object: 'chat.completion',
@@ -123,7 +155,7 @@ export function chatCompletion(result: GenerationResult, env: ChatEnvelope): Cha
     choices: [
       {
         index: 0,
-        message: { role: 'assistant', content: finish.generatedText },
+        message,
         logprobs: env.logprobs ? logprobsJson(result.tokens, result.topTokens) : null,
         finish_reason: openaiFinishReason(finish.finishReason),
       },

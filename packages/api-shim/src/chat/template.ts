@@ -6,19 +6,46 @@
 import type { ShimContext } from '../context';
 import type { ModelInfo } from '../engine';
 import { ApiError, errorMessage } from '../errors/errors';
-import type { ChatMessage } from '../schema/requests';
+import type { ChatMessage, Tool } from '../schema/requests';
+import type { ToolPlan } from '../structured';
 import { toTemplateMessages } from './messages';
 
-export async function renderChat(ctx: ShimContext, info: ModelInfo, messages: ChatMessage[]): Promise<string> {
+/**
+ * With tools (TGI's chat_template.rs): a template that reads `tools` gets them, and the last message
+ * gets `"\n---\n" + tool_prompt`; otherwise the last message also carries the tools' JSON:
+ * `"\n---\n" + JSON(tools) + "\n" + tool_prompt`.
+ */
+export async function renderChat(
+  ctx: ShimContext,
+  info: ModelInfo,
+  messages: ChatMessage[],
+  tools: ToolPlan | null = null,
+): Promise<string> {
   if (!info.hasChatTemplate) throw ctx.fail(new ApiError('template', 'template not found'));
   const templateMessages = toTemplateMessages(messages);
-  const continueFinalMessage = templateMessages.at(-1)?.role === 'assistant';
+  const last = templateMessages.at(-1);
+  if (tools && last) {
+    const listed = info.templateUsesTools ? '' : `${JSON.stringify(tools.tools.map(toolJson))}\n`;
+    last.content += `\n---\n${listed}${tools.prompt}`;
+  }
+  const continueFinalMessage = last?.role === 'assistant';
   try {
     return await ctx.engine.applyChatTemplate(templateMessages, {
       addGenerationPrompt: !continueFinalMessage,
       continueFinalMessage,
+      ...(tools && info.templateUsesTools && { tools: tools.tools.map(templateTool) }),
     });
   } catch (error) {
     throw ctx.fail(new ApiError('template', errorMessage(error)));
   }
+}
+
+/** A tool as TGI serializes it into the prompt (`description` always present, `arguments`). */
+function toolJson({ type, function: f }: Tool): unknown {
+  return { type, function: { description: f.description ?? null, name: f.name, arguments: f.arguments } };
+}
+
+/** A tool as chat templates read it: the Hugging Face convention names the schema `parameters`. */
+function templateTool({ type, function: f }: Tool): unknown {
+  return { type, function: { name: f.name, ...(f.description !== undefined && { description: f.description }), parameters: f.arguments } };
 }

@@ -9,9 +9,8 @@ import { limitsFor, type ShimContext } from '../context';
 import type { FinishEvent, GeneratedToken, ModelInfo, TokenEvent } from '../engine';
 import { ApiError, errorMessage, isAbortError } from '../errors/errors';
 import type { GenerateParameters } from '../schema/requests';
-import { requireGrammarSupport } from '../structured';
 import { checkEndpointRules, type Mode, type ValidGenerateRequest, validate } from '../validation/validate';
-import { requireBestOfSupport } from './best-of';
+import { pickBestOf } from './best-of';
 import { tokenize } from './tokenize';
 
 /** A request on its way to validation: TGI's `GenerateRequest` with `add_special_tokens`. */
@@ -56,10 +55,33 @@ export async function* runGeneration(
 ): AsyncGenerator<Step, void, undefined> {
   let release: (() => void) | undefined;
   try {
-    checkEndpointRules(input.parameters, mode, ctx.config);
-    release = ctx.permits.tryAcquire();
-    if (!release) throw new ApiError('overloaded');
+    const admitted = await admit(ctx, info, input, mode);
+    release = admitted.release;
+    for await (const s of engineSteps(ctx, admitted.request, { mode, signal, startedAt }, ctx.now())) {
+      if (s.final) recordSuccess(ctx, s.final.finish, s.final.timing);
+      yield s;
+    }
+  } catch (error) {
+    throw failure(ctx, error, signal);
+  } finally {
+    release?.();
+  }
+}
 
+/**
+ * TGI's admission: endpoint rules, a concurrency permit (429 when none is free; released by the
+ * caller), validation. Returns with the permit held.
+ */
+async function admit(
+  ctx: ShimContext,
+  info: ModelInfo,
+  input: GenerationInput,
+  mode: Mode,
+): Promise<{ request: ValidGenerateRequest; release: () => void }> {
+  checkEndpointRules(input.parameters, mode, ctx.config);
+  const release = ctx.permits.tryAcquire();
+  if (!release) throw new ApiError('overloaded');
+  try {
     const request = await validate(input, {
       mode,
       limits: limitsFor(ctx.config, info),
@@ -67,41 +89,52 @@ export async function* runGeneration(
       tokenize: async (text, addSpecialTokens) => (await tokenize(ctx, text, addSpecialTokens)).map((s) => s.id),
     });
     ctx.metrics.inputLength(request.inputLength);
-    requireBestOfSupport(request);
-    requireGrammarSupport(request.grammar);
-    // The engine's request has no watermark field yet: refuse rather than silently not watermark.
-    if (request.watermark) throw new ApiError('validation', '`watermark` is not supported yet');
-
-    const queuedAt = ctx.now();
-    // TGI's last stream event carries the last token AND the finish: the engine marks its last
-    // token, which waits here for the finish event that follows it at once.
-    let held: TokenEvent | undefined;
-    try {
-      for await (const event of ctx.engine.generate(request.engineRequest, { signal })) {
-        if (event.type === 'token') {
-          if (event.last) held = event;
-          else yield step(event);
-          continue;
-        }
-        if (!held) break;
-        const timing = timingOf(ctx, event, startedAt, queuedAt);
-        recordSuccess(ctx, event, timing);
-        yield { ...step(held), final: { finish: event, request, timing } };
-        return;
-      }
-    } catch (error) {
-      // A failure after a token: that token was not the last one; it goes out before the error.
-      if (held && !isAbortError(error) && !signal.aborted) yield step(held);
-      throw error;
-    }
-    if (held) yield step(held);
-    throw new ApiError(mode === 'stream' ? 'incomplete_stream' : 'incomplete');
+    return { request, release };
   } catch (error) {
-    if (isAbortError(error) || signal.aborted) throw error;
-    throw ctx.fail(error instanceof ApiError ? error : new ApiError('generation', errorMessage(error)));
-  } finally {
-    release?.();
+    release();
+    throw error;
   }
+}
+
+/** One engine run of a validated request, as steps; the last carries the finish and the timing. */
+async function* engineSteps(
+  ctx: ShimContext,
+  request: ValidGenerateRequest,
+  { mode, signal, startedAt }: RunOptions,
+  queuedAt: number,
+): AsyncGenerator<Step, void, undefined> {
+  // TGI's last stream event carries the last token AND the finish: the engine marks its last
+  // token, which waits here for the finish event that follows it at once.
+  let held: TokenEvent | undefined;
+  try {
+    for await (const event of ctx.engine.generate(request.engineRequest, { signal })) {
+      if (event.type === 'token') {
+        if (event.last) held = event;
+        else yield step(event);
+        continue;
+      }
+      if (!held) break;
+      yield { ...step(held), final: { finish: event, request, timing: timingOf(ctx, event, startedAt, queuedAt) } };
+      return;
+    }
+  } catch (error) {
+    // A failure after a token: that token was not the last one; it goes out before the error.
+    if (held && !isAbortError(error) && !signal.aborted) yield step(held);
+    throw error;
+  }
+  if (held) yield step(held);
+  throw new ApiError(mode === 'stream' ? 'incomplete_stream' : 'incomplete');
+}
+
+/** Any failure as the ApiError to answer with (counted once, here), or the caller's abort as it is. */
+function failure(ctx: ShimContext, error: unknown, signal: AbortSignal): unknown {
+  if (isAbortError(error) || signal.aborted) return error;
+  if (error instanceof ApiError) return ctx.fail(error);
+  // The engine compiles the grammar before its first step and names a refusal GrammarError.
+  if (error instanceof Error && error.name === 'GrammarError') {
+    return ctx.fail(new ApiError('validation', `grammar is not valid: ${error.message}`));
+  }
+  return ctx.fail(new ApiError('generation', errorMessage(error)));
 }
 
 function step(event: TokenEvent): Step {
@@ -138,32 +171,64 @@ function recordSuccess(ctx: ShimContext, finish: FinishEvent, t: Timing): void {
   });
 }
 
-/** A whole generation, for the non-streaming routes. */
-export interface GenerationResult {
-  request: ValidGenerateRequest;
+/** One finished sequence. */
+export interface Sequence {
   tokens: GeneratedToken[];
   /** One list per token, when `top_n_tokens` > 0. */
   topTokens: GeneratedToken[][];
   finish: FinishEvent;
-  timing: Timing;
 }
 
+/** A whole generation, for the non-streaming routes. */
+export interface GenerationResult extends Sequence {
+  request: ValidGenerateRequest;
+  timing: Timing;
+  /** With `best_of` > 1: the sequences that did not win, in the order they ran. */
+  bestOfSequences: Sequence[];
+}
+
+/**
+ * A whole generation. With `best_of` n > 1: n runs of the one validated request, each with a random
+ * seed (sampling is on and no seed is set: validation made sure), under one permit.
+ */
 export async function generate(
   ctx: ShimContext,
   info: ModelInfo,
   input: GenerationInput,
   options: Omit<RunOptions, 'mode'>,
 ): Promise<GenerationResult> {
+  const run: RunOptions = { ...options, mode: 'single' };
+  let release: (() => void) | undefined;
+  try {
+    const admitted = await admit(ctx, info, input, 'single');
+    release = admitted.release;
+    const { request } = admitted;
+    const queuedAt = ctx.now();
+    const runs: (Sequence & { timing: Timing })[] = [];
+    for (let i = 0; i < request.bestOf; i++) runs.push(await collect(engineSteps(ctx, request, run, queuedAt)));
+    const { best, others } = pickBestOf(runs);
+    // The last run's timing spans all of them.
+    const timing = runs[runs.length - 1].timing;
+    recordSuccess(ctx, best.finish, timing);
+    return { ...best, request, timing, bestOfSequences: others };
+  } catch (error) {
+    throw failure(ctx, error, options.signal);
+  } finally {
+    release?.();
+  }
+}
+
+async function collect(steps: AsyncIterable<Step>): Promise<Sequence & { timing: Timing }> {
   const tokens: GeneratedToken[] = [];
   const topTokens: GeneratedToken[][] = [];
-  for await (const s of runGeneration(ctx, info, input, { ...options, mode: 'single' })) {
+  for await (const s of steps) {
     tokens.push(s.token);
     topTokens.push(s.topTokens);
     if (s.final) {
       const { finish, request, timing } = s.final;
-      return { request, tokens, topTokens: request.topNTokens > 0 ? topTokens : [], finish, timing };
+      return { tokens, topTokens: request.topNTokens > 0 ? topTokens : [], finish, timing };
     }
   }
-  // runGeneration ends with a final step or throws.
+  // engineSteps ends with a final step or throws.
   throw new Error('generation ended without its final step');
 }

@@ -3,7 +3,7 @@
  */
 import type { FinishReason, GeneratedToken, PrefillToken } from '../engine';
 import { f32 } from '../http/responses';
-import type { GenerationResult, Step } from '../generation/run';
+import type { GenerationResult, Sequence, Step } from '../generation/run';
 import type { ValidGenerateRequest } from '../validation/validate';
 
 export interface TokenJson {
@@ -21,6 +21,18 @@ export interface PrefillTokenJson {
 }
 
 export interface DetailsJson {
+  finish_reason: FinishReason;
+  generated_tokens: number;
+  seed: number | null;
+  prefill: PrefillTokenJson[];
+  tokens: TokenJson[];
+  best_of_sequences?: BestOfSequenceJson[];
+  top_tokens?: TokenJson[][];
+}
+
+/** A `best_of` run that did not win. */
+export interface BestOfSequenceJson {
+  generated_text: string;
   finish_reason: FinishReason;
   generated_tokens: number;
   seed: number | null;
@@ -66,15 +78,29 @@ export function generateResponse(result: GenerationResult): GenerateResponseJson
   const { request, finish } = result;
   const generated_text = outputText(request, finish.generatedText);
   if (!request.details && !request.decoderInputDetails) return { generated_text };
+  const { top_tokens, ...sequence } = sequenceJson(result);
   const details: DetailsJson = {
-    finish_reason: finish.finishReason,
-    generated_tokens: finish.generatedTokens,
-    seed: finish.seed,
-    prefill: (finish.prefill ?? []).map(prefillJson),
-    tokens: result.tokens.map(tokenJson),
+    ...sequence,
+    ...(request.bestOf > 1 && {
+      best_of_sequences: result.bestOfSequences.map((s) => ({
+        generated_text: outputText(request, s.finish.generatedText),
+        ...sequenceJson(s),
+      })),
+    }),
+    ...(top_tokens && { top_tokens }),
   };
-  if (result.topTokens.length > 0) details.top_tokens = result.topTokens.map((list) => list.map(tokenJson));
   return { generated_text, details };
+}
+
+function sequenceJson(s: Sequence): Omit<DetailsJson, 'best_of_sequences'> {
+  return {
+    finish_reason: s.finish.finishReason,
+    generated_tokens: s.finish.generatedTokens,
+    seed: s.finish.seed,
+    prefill: (s.finish.prefill ?? []).map(prefillJson),
+    tokens: s.tokens.map(tokenJson),
+    ...(s.topTokens.length > 0 && { top_tokens: s.topTokens.map((list) => list.map(tokenJson)) }),
+  };
 }
 
 /** One `/generate_stream` event; the last one carries the text and (with `details`) the details. */

@@ -149,8 +149,10 @@ describe('POST /v1/chat/completions', () => {
     expect(await none.json()).toEqual({ error: 'Template error: template not found', error_type: 'template_error' });
   });
 
-  test('tools and response_format: clear 422s until structured output lands', async () => {
-    const handler = createHandler({ engine: new FakeEngine() });
+  test('tools and response_format: TGI’s errors; the grammar and tool prompt reach the engine', async () => {
+    // Room for the tool prompt.
+    const engine = new FakeEngine({ maxPositionEmbeddings: 1024 });
+    const handler = createHandler({ engine });
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
     const answer = async (body: object) => {
       const res = await handler(post('/v1/chat/completions', { messages: hi, ...body }));
@@ -164,11 +166,27 @@ describe('POST /v1/chat/completions', () => {
       422,
       { error: 'Tool error: Tool with name nope not found', error_type: 'tool_error' },
     ]);
-    expect(await answer({ tools })).toEqual([422, { error: 'Tool error: `tools` are not supported yet', error_type: 'tool_error' }]);
-    expect(await answer({ response_format: { type: 'json', value: { properties: {} } } })).toEqual([
-      422,
-      { error: 'Input validation error: `response_format` is not supported yet', error_type: 'validation' },
-    ]);
+    expect((await answer({ response_format: { type: 'json_object' }, max_tokens: 1 }))[0]).toBe(200);
+    expect(engine.requests.at(-1)?.grammar).toEqual({ type: 'json_schema', schema: { type: 'object' } });
+    // The fake engine ignores the grammar, so its text is no call: TGI's tool error.
+    const [status, body] = await answer({ tools, tool_choice: 'get_weather', max_tokens: 1 });
+    expect([status, body.error_type]).toEqual([422, 'tool_error']);
+    expect(engine.requests.at(-1)?.grammar).toEqual({
+      type: 'json_schema',
+      schema: {
+        type: 'object',
+        properties: {
+          function: {
+            anyOf: [{ type: 'object', properties: { _name: { type: 'string', const: 'get_weather' } }, required: ['_name'] }],
+          },
+        },
+        required: ['function'],
+      },
+    });
+    expect(engine.templateCalls.at(-1)?.messages.at(-1)?.content).toBe(
+      'hi\n---\n[{"type":"function","function":{"description":null,"name":"get_weather","arguments":{"type":"object"}}}]\n' +
+        '\nGiven the functions available, please respond with a JSON for a function call with its proper arguments that best answers the given prompt. Respond in the format {name: function name, parameters: dictionary of argument name and its value}.Do not use variables.\n',
+    );
     // tool_choice "none" is plain chat.
     expect((await answer({ tools, tool_choice: 'none', max_tokens: 1 }))[0]).toBe(200);
   });

@@ -208,9 +208,10 @@ describe('aborts reach the engine', () => {
   });
 });
 
-describe('seams for later issues', () => {
-  test('best_of > 1: TGI’s rules apply, then a clear 422', async () => {
-    const handler = createHandler({ engine: new FakeEngine() });
+describe('best_of, grammar and watermark', () => {
+  test('best_of > 1: TGI’s rules apply, then n runs, the others in best_of_sequences', async () => {
+    const engine = new FakeEngine();
+    const handler = createHandler({ engine });
     const answer = async (parameters: object) => (await handler(post('/generate', { inputs: 'a', parameters }))).json();
     expect(await answer({ best_of: 2 })).toEqual({
       error: 'Input validation error: you must use sampling when `best_of` is > 1',
@@ -220,22 +221,26 @@ describe('seams for later issues', () => {
       error: 'Input validation error: `seed` must not be set when `best_of` > 1',
       error_type: 'validation',
     });
-    expect(await answer({ best_of: 2, do_sample: true })).toEqual({
-      error: 'Input validation error: `best_of` > 1 is not supported yet',
-      error_type: 'validation',
-    });
+    const body = await answer({ best_of: 2, do_sample: true, max_new_tokens: 2, details: true });
+    expect(engine.requests).toHaveLength(2);
+    expect(Object.keys(body.details)).toEqual(['finish_reason', 'generated_tokens', 'seed', 'prefill', 'tokens', 'best_of_sequences']);
+    expect(body.details.best_of_sequences).toEqual([
+      {
+        generated_text: 'bc',
+        finish_reason: 'length',
+        generated_tokens: 2,
+        seed: 1234,
+        prefill: [],
+        tokens: body.details.tokens,
+      },
+    ]);
   });
 
-  test('grammar and watermark: a clear 422 after validation', async () => {
-    const handler = createHandler({ engine: new FakeEngine() });
-    const answer = async (parameters: object) => (await handler(post('/generate', { inputs: 'a', parameters }))).json();
-    expect(await answer({ grammar: { type: 'regex', value: 'a+' } })).toEqual({
-      error: 'Input validation error: `grammar` is not supported yet',
-      error_type: 'validation',
-    });
-    expect(await answer({ watermark: true })).toEqual({
-      error: 'Input validation error: `watermark` is not supported yet',
-      error_type: 'validation',
-    });
+  test('grammar and watermark go to the engine', async () => {
+    const engine = new FakeEngine();
+    const handler = createHandler({ engine });
+    const answer = async (parameters: object) => handler(post('/generate', { inputs: 'a', parameters }));
+    expect((await answer({ grammar: { type: 'regex', value: 'a+' }, watermark: true })).status).toBe(200);
+    expect(engine.requests[0]).toMatchObject({ grammar: { type: 'regex', pattern: 'a+' }, watermark: true });
   });
 });

@@ -117,7 +117,7 @@ describe('ChatRequest', () => {
     expect(choice('get_weather')).toEqual({ type: 'function', name: 'get_weather' });
     expect(choice({ type: 'function', function: { name: 'f' } })).toEqual({ type: 'function', name: 'f' });
     const format = (response_format: unknown) => decodeRoot(decodeChatRequest, { messages: [], response_format }).response_format;
-    expect(format({ type: 'json_object' })).toEqual({ type: 'json', value: { type: 'object' } });
+    expect(format({ type: 'json_object' })).toEqual({ type: 'json_object' });
     expect(format({ type: 'json_schema', json_schema: { name: 'n', schema: { properties: {} }, strict: true } })).toEqual({
       type: 'json_schema',
       value: { name: 'n', schema: { properties: {} } },

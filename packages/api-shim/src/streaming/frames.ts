@@ -7,10 +7,10 @@ import { ApiError } from '../errors/errors';
 import type { Step } from '../generation/run';
 import type { SseEncoder } from './encoders';
 
-export async function* framesOf<E>(
-  steps: AsyncIterable<Step>,
+export async function* framesOf<E, S = Step>(
+  steps: AsyncIterable<S>,
   encoder: SseEncoder<E>,
-  shape: (step: Step) => E[],
+  shape: (step: S) => E[],
   signal: AbortSignal,
 ): AsyncGenerator<string, void, undefined> {
   try {

@@ -2,6 +2,7 @@
  * Grammars: TGI's `GrammarType` (`parameters.grammar`, chat `response_format`) — its JSON shape and
  * validation rule 16. Constrained decoding itself is issue #5; see ./index.ts for the seam.
  */
+import type { GrammarSpec } from '../engine';
 import { describeSyntaxError } from '../http/json';
 import { DecodeError, type Decoder, type Path, invalidType, isMap, string } from '../schema/serde';
 
@@ -9,10 +10,15 @@ export type Grammar =
   /** `json` or its alias `json_object`: a JSON Schema, as an object or as a JSON string. */
   | { type: 'json'; value: unknown }
   | { type: 'regex'; value: string }
-  | { type: 'json_schema'; value: { name?: string; schema: unknown } };
+  | { type: 'json_schema'; value: { name?: string; schema: unknown } }
+  /** OpenAI's `{"type":"json_object"}` (chat only): any JSON object, no schema to check. */
+  | { type: 'json_object' };
 
-/** What rule 16 lets through. */
-export type ValidGrammar = { type: 'json'; schema: Record<string, unknown> } | { type: 'regex'; regex: string };
+/** What rule 16 lets through: the engine's grammar, compiled there (a schema it refuses is a 422 then). */
+export type ValidGrammar = GrammarSpec;
+
+/** OpenAI's JSON mode: any object. */
+const ANY_OBJECT: ValidGrammar = { type: 'json_schema', schema: { type: 'object' } };
 
 const VARIANTS = '`json`, `json_object`, `regex`, `json_schema`';
 
@@ -39,7 +45,7 @@ export function grammarDecoder(openai: boolean): Decoder<Grammar> {
     switch (type) {
       case 'json':
       case 'json_object':
-        if (openai && type === 'json_object' && !('value' in v)) return { type: 'json', value: { type: 'object' } };
+        if (openai && type === 'json_object' && !('value' in v)) return { type: 'json_object' };
         return { type: 'json', value: field(v, 'value', at) };
       case 'regex':
         return { type: 'regex', value: string(field(v, 'value', at), valueAt) };
@@ -66,8 +72,9 @@ function withProperties(schema: unknown): Record<string, unknown> {
 }
 
 /**
- * Validation rule 16. TGI also checks the schema against the JSON Schema 2020-12 meta-schema and
- * compiles it to a regex; those belong with the grammar engine (#5).
+ * Validation rule 16, the part that needs no compiler. The engine compiles the grammar before its
+ * first forward pass and refuses what xgrammar cannot compile (a bad or unsatisfiable schema, a bad
+ * regex); the shim turns that into the same 422 (`grammar is not valid: {xgrammar's reason}`).
  */
 export function checkGrammar(grammar: Grammar): ValidGrammar {
   switch (grammar.type) {
@@ -81,14 +88,16 @@ export function checkGrammar(grammar: Grammar): ValidGrammar {
         } catch {
           throw new GrammarError(`grammar is not valid: ${describeSyntaxError(value).message}`);
         }
-        return { type: 'json', schema: withProperties(parsed) };
+        return { type: 'json_schema', schema: withProperties(parsed) };
       }
       if (!isMap(value)) throw new GrammarError('grammar is not supported');
-      return { type: 'json', schema: withProperties(value) };
+      return { type: 'json_schema', schema: withProperties(value) };
     }
     case 'json_schema':
-      return { type: 'json', schema: withProperties(grammar.value.schema) };
+      return { type: 'json_schema', schema: withProperties(grammar.value.schema) };
+    case 'json_object':
+      return ANY_OBJECT;
     case 'regex':
-      return { type: 'regex', regex: grammar.value };
+      return { type: 'regex', pattern: grammar.value };
   }
 }

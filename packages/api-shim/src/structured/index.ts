@@ -1,34 +1,35 @@
 /**
- * THE seam for structured output (issue #5: `grammar`, chat `response_format`, `tools`/`tool_choice`).
- * Everything else in the shim calls only these functions. Today they validate what is cheap, exactly
- * as TGI does, and then refuse with a clear 422 instead of silently generating unconstrained text.
- * #5 replaces the refusals with: a grammar on the engine request, the tool prompt in the template,
- * and tool-call parsing of the output (TGI's chat.rs `ChatState`).
+ * Structured output (`grammar`, chat `response_format`, `tools`/`tool_choice`): the rest of the shim
+ * calls only these. A grammar travels on the engine request and is compiled and enforced there;
+ * tools become a grammar plus a prompt, and the output is read back as a call (../chat/tool-calls.ts).
  */
 import { ApiError } from '../errors/errors';
-import type { ChatRequestBody } from '../schema/requests';
-import type { ValidGrammar } from './grammar';
-import { selectTools } from './tools';
+import type { ChatRequestBody, Tool } from '../schema/requests';
+import type { Grammar } from './grammar';
+import { DEFAULT_TOOL_PROMPT, selectTools, toolGrammar } from './tools';
 
 export { checkGrammar, GrammarError, grammarDecoder, type Grammar, type ValidGrammar } from './grammar';
+export { NO_TOOL, parseToolCall, type ParsedToolCall } from './tools';
+
+/** A chat request that calls tools: the output is constrained to a call of one of `tools`. */
+export interface ToolPlan {
+  tools: Tool[];
+  grammar: Grammar;
+  /** Appended to the last message (`tool_prompt`, or TGI's default). */
+  prompt: string;
+}
 
 /**
  * Chat: `response_format` and `tools` before templating (errors here are plain HTTP errors, also for
- * streams, as in TGI). Returns normally when the request is plain chat.
+ * streams, as in TGI). Returns the tool plan, or null for plain chat (`response_format`, if any,
+ * becomes the generation's grammar in ../chat/parameters.ts).
  */
-export function planChatStructure(chat: ChatRequestBody): void {
+export function planChatStructure(chat: ChatRequestBody): ToolPlan | null {
   if (chat.response_format !== undefined && chat.tools !== undefined) {
     throw new ApiError('tool', 'Grammar and tools are mutually exclusive');
   }
-  if (chat.response_format !== undefined) {
-    throw new ApiError('validation', '`response_format` is not supported yet');
-  }
-  if (chat.tools !== undefined && selectTools(chat.tools, chat.tool_choice).length > 0) {
-    throw new ApiError('tool', '`tools` are not supported yet');
-  }
-}
-
-/** Generation: a grammar that passed rule 16 cannot run yet. */
-export function requireGrammarSupport(grammar: ValidGrammar | undefined): void {
-  if (grammar !== undefined) throw new ApiError('validation', '`grammar` is not supported yet');
+  if (chat.tools === undefined) return null;
+  const tools = selectTools(chat.tools, chat.tool_choice);
+  if (tools.length === 0) return null;
+  return { tools, grammar: toolGrammar(tools), prompt: chat.tool_prompt ?? DEFAULT_TOOL_PROMPT };
 }

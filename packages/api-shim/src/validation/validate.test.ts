@@ -196,11 +196,16 @@ describe('the validated request', () => {
     expect(v.engineRequest.inputIds).toEqual([0, 97, 98]);
   });
 
-  test('a regex grammar passes rule 16', async () => {
-    expect((await run({ grammar: { type: 'regex', value: '[a-z]+' } })).grammar).toEqual({ type: 'regex', regex: '[a-z]+' });
-    expect((await run({ grammar: { type: 'json', value: '{"properties":{}}' } })).grammar).toEqual({
-      type: 'json',
+  test('grammars that pass rule 16 go to the engine; so does the watermark', async () => {
+    expect((await run({ grammar: { type: 'regex', value: '[a-z]+' } })).engineRequest.grammar).toEqual({
+      type: 'regex',
+      pattern: '[a-z]+',
+    });
+    expect((await run({ grammar: { type: 'json', value: '{"properties":{}}' } })).engineRequest.grammar).toEqual({
+      type: 'json_schema',
       schema: { properties: {} },
     });
+    expect((await run({ watermark: true })).engineRequest.watermark).toBe(true);
+    expect((await run({})).engineRequest).not.toHaveProperty('watermark');
   });
 });

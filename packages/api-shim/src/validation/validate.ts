@@ -37,9 +37,6 @@ export type ValidGenerateRequest = Readonly<{
   returnFullText: boolean;
   topNTokens: number;
   bestOf: number;
-  grammar: ValidGrammar | undefined;
-  /** Kirchenbauer watermarking was asked for (the engine request has no field for it yet). */
-  watermark: boolean;
 }> & { readonly [validated]: true };
 
 function invalid(detail: string): ApiError {
@@ -181,6 +178,8 @@ export async function validate(
     ...(p.stop.length > 0 && { stop: p.stop }),
     ...(topNTokens > 0 && { topNTokens }),
     ...(p.decoder_input_details && { prefillLogprobs: true }),
+    ...(grammar && { grammar }),
+    ...(p.watermark && { watermark: true }),
   };
 
   return {
@@ -192,7 +191,5 @@ export async function validate(
     returnFullText: p.return_full_text ?? false,
     topNTokens,
     bestOf,
-    grammar,
-    watermark: p.watermark,
   } as ValidGenerateRequest;
 }

@@ -1,3 +1,4 @@
+import { createGrammarConstraint } from '../grammar/constraint';
 import type { LoadedModel } from '../model/load';
 import type { FinishReason, GenerateEvent, GeneratedToken, GenerateRequest, PrefillToken } from '../protocol/types';
 import { StoppingCriteria } from '../sampling/finish';
@@ -37,24 +38,32 @@ export async function generate(
     stop: request.stop,
   });
   const topN = request.topNTokens ?? 0;
+  // Compiled before the first forward pass: a bad grammar fails the request before any work.
+  const constraint = request.grammar
+    ? await createGrammarConstraint({ ...loaded, vocabSize: loaded.info.vocabSize }, request.grammar)
+    : null;
   const forward = new ForwardPass(model);
   try {
     const prefillStart = performance.now();
     let { logits, vocab } = await forward.run(prompt);
     const prefillMs = performance.now() - prefillStart;
     const prefill = request.prefillLogprobs ? prefillTokens(prompt, logits, vocab, decodeRaw) : undefined;
-    const chooser = createTokenChooser(request.sampling, vocab, prompt);
+    const chooser = createTokenChooser(request.sampling, vocab, prompt, { watermark: request.watermark });
     const generated: number[] = [];
+    let allowed = await constraint?.allowed();
     const decodeStart = performance.now();
     for (;;) {
-      const choice = chooser.next(logits.subarray(logits.length - vocab), topN);
+      const choice = chooser.next(logits.subarray(logits.length - vocab), topN, allowed);
       chooser.accept(choice.id);
+      constraint?.accept(choice.id);
       generated.push(choice.id);
       let finishReason: FinishReason | null = stopping.checkToken(choice.id);
       // Start the next forward pass before detokenizing and emitting: on WebGPU the GPU works
       // while this thread does the rest. A stop string can still end the generation below; that
       // pass is then wasted, once per request.
       const next = finishReason ? null : forward.run([choice.id]);
+      // The grammar's next mask is computed while that pass runs.
+      const nextAllowed = finishReason ? undefined : constraint?.allowed();
       const text = detokenizer.push(choice.id);
       finishReason ??= stopping.checkText(text);
       emit({
@@ -80,10 +89,12 @@ export async function generate(
         return;
       }
       ({ logits, vocab } = await next!);
+      allowed = await nextAllowed;
       await yieldToEventLoop();
       if (signal.aborted) throw abortError();
     }
   } finally {
+    constraint?.dispose();
     await forward.dispose();
   }
 }

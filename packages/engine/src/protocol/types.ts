@@ -118,7 +118,21 @@ export interface GenerateRequest {
   prefillLogprobs?: boolean;
   /** Ignore EOS (keep generating until length or a stop string). */
   ignoreEos?: boolean;
+  /**
+   * Constrain every token to this grammar (vocabulary mask); EOS becomes allowed once the grammar
+   * can end, and only then. An invalid grammar fails the request with a `GrammarError`.
+   */
+  grammar?: GrammarSpec;
+  /** Kirchenbauer watermark, TGI's parameters (γ 0.5, δ 2.0, key 15485863 × previous token). */
+  watermark?: boolean;
 }
+
+/** What output a grammar allows. */
+export type GrammarSpec =
+  /** A JSON value valid against this JSON Schema, written compactly (no whitespace outside strings). */
+  | { type: 'json_schema'; schema: Record<string, unknown> }
+  /** A text the whole of which matches this regular expression (xgrammar's regex dialect, ECMAScript-like). */
+  | { type: 'regex'; pattern: string };
 
 export interface GeneratedToken {
   id: number;

@@ -22,8 +22,10 @@ import {
   applyTopP,
   applyTypicalP,
 } from './processors';
+import { applyGrammarMask } from './grammar-mask';
 import { createRng, randomSeed } from './rng';
 import { TokenHistory } from './token-history';
+import { applyWatermark, WatermarkScratch } from './watermark';
 
 export interface TokenChoice {
   id: number;
@@ -38,9 +40,10 @@ export interface TokenChooser {
   readonly seed: number | null;
   /**
    * Process `logits` (one score per vocabulary id; CONSUMED: rewritten in place) and choose the
-   * next token. Does not record it: call `accept` with the token actually appended.
+   * next token. `allowed`, a grammar's bitmask of the ids it permits this step, masks the rest.
+   * Does not record the token: call `accept` with the token actually appended.
    */
-  next(logits: Float32Array, topN: number): TokenChoice;
+  next(logits: Float32Array, topN: number, allowed?: Int32Array): TokenChoice;
   /** Append a generated token to the history the penalties read. */
   accept(id: number): void;
 }
@@ -55,8 +58,12 @@ export function createTokenChooser(
   params: SamplingParams,
   vocabSize: number,
   promptIds: ArrayLike<number>,
+  { watermark = false }: { watermark?: boolean } = {},
 ): TokenChooser {
   const history = new TokenHistory(vocabSize, promptIds);
+  // The watermark keys each step's green list on the token before it (prompt's last, then generated).
+  let previousId = promptIds[promptIds.length - 1];
+  const watermarkScratch = watermark ? new WatermarkScratch(vocabSize) : null;
   const repetition = params.repetitionPenalty ?? 1;
   const frequency = params.frequencyPenalty ?? 0;
   const presence = params.presencePenalty ?? 0;
@@ -74,15 +81,15 @@ export function createTokenChooser(
 
   return {
     seed,
-    next(logits, topN) {
+    next(logits, topN, allowed) {
       if (logits.length !== vocabSize) {
         throw new RangeError(`expected ${vocabSize} logits, got ${logits.length}`);
       }
-      // Hook: a watermark processor (Kirchenbauer et al.; TGI's WatermarkLogitsProcessor) runs here, first.
+      if (watermarkScratch !== null) applyWatermark(logits, previousId, watermarkScratch);
       if (repetition !== 1) applyRepetitionPenalty(logits, history, repetition);
       if (frequency !== 0) applyFrequencyPenalty(logits, history, frequency);
       if (presence !== 0) applyPresencePenalty(logits, history, presence);
-      // Hook: a grammar mask runs here, after the penalties and before the warpers (TGI's order).
+      if (allowed !== undefined) applyGrammarMask(logits, allowed);
       if (sampling) {
         if (temperature !== 1) applyTemperature(logits, temperature);
         if (scratch !== null) {
@@ -97,6 +104,7 @@ export function createTokenChooser(
     },
     accept(id) {
       history.add(id);
+      previousId = id;
     },
   };
 }

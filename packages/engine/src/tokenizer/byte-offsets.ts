@@ -64,6 +64,15 @@ const byteLevelDecoder: ReadonlyMap<string, number> = (() => {
   return map;
 })();
 
+/** Bytes spelled in GPT-2's byte-to-unicode alphabet: the inverse of `pieceBytes` for 'byte-level'. */
+export function byteLevelPiece(bytes: Uint8Array): string {
+  let piece = '';
+  for (const byte of bytes) piece += byteLevelEncoder[byte];
+  return piece;
+}
+
+const byteLevelEncoder: readonly string[] = [...byteLevelDecoder].sort((a, b) => a[1] - b[1]).map(([char]) => char);
+
 const SPACE = 0x20;
 const utf8 = new TextEncoder();
 const lossy = new TextDecoder('utf-8', { fatal: false });

@@ -11,7 +11,7 @@ export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecia
 }
 
 /** How this tokenizer's vocabulary spells bytes, read from its decoder/pre-tokenizer config. */
-function pieceScheme(tokenizer: PreTrainedTokenizer): PieceScheme {
+export function pieceScheme(tokenizer: PreTrainedTokenizer): PieceScheme {
   const json = JSON.stringify([tokenizer._tokenizerJSON?.decoder, tokenizer._tokenizerJSON?.pre_tokenizer]);
   if (json.includes('"ByteLevel"')) return 'byte-level';
   if (json.includes('"Metaspace"') || json.includes('\u2581')) return 'metaspace';

@@ -1,0 +1,76 @@
+/**
+ * Loading xgrammar's WASM build (`@mlc-ai/web-xgrammar`) and reading its error messages.
+ *
+ * Two quirks of the package are handled here and nowhere else:
+ * - It ships a UMD bundle in a `"type": "module"` package: imported as ESM it exports nothing and
+ *   sets `globalThis.xgrammar` instead; a bundler that wraps it as CommonJS gives a default export.
+ *   Its wasm is inlined in that bundle as a data: URI, so the app serves it with the JS (no CDN, no
+ *   extra asset to emit).
+ * - A grammar it cannot compile makes the C++ side print `[FATAL] file:line: … reason` through
+ *   `console.error` and abort the call with a bare `RuntimeError: Aborted()`. The reason is only in
+ *   the print, so prints are captured while a compile runs (the module binds `console.error` when it
+ *   starts, hence the hook goes in before the first call).
+ */
+import type * as Xgrammar from '@mlc-ai/web-xgrammar';
+
+export type XgrammarApi = Pick<typeof Xgrammar, 'GrammarCompiler' | 'GrammarMatcher' | 'TokenizerInfo'>;
+export type { CompiledGrammar, GrammarCompiler, GrammarMatcher } from '@mlc-ai/web-xgrammar';
+
+/** A grammar the engine refuses (the shim maps this name onto TGI's 422 `grammar is not valid`). */
+export class GrammarError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'GrammarError';
+  }
+}
+
+let api: Promise<XgrammarApi> | null = null;
+let captured: string[] | null = null;
+
+export function loadXgrammar(): Promise<XgrammarApi> {
+  api ??= (async () => {
+    captureConsoleErrors();
+    const module = (await import('@mlc-ai/web-xgrammar')) as Partial<{ default: XgrammarApi }> & Partial<XgrammarApi>;
+    const found =
+      module.default?.GrammarCompiler !== undefined
+        ? module.default
+        : module.GrammarCompiler !== undefined
+          ? (module as XgrammarApi)
+          : (globalThis as { xgrammar?: XgrammarApi }).xgrammar;
+    if (!found) throw new Error('@mlc-ai/web-xgrammar did not load');
+    return found;
+  })();
+  return api;
+}
+
+function captureConsoleErrors(): void {
+  const original = console.error;
+  console.error = (...args: unknown[]) => {
+    if (captured) captured.push(args.map(String).join(' '));
+    else original.apply(console, args);
+  };
+}
+
+/**
+ * Run one xgrammar call that may reject the grammar; its failure becomes a GrammarError with
+ * xgrammar's own reason (e.g. `Regex parsing error at position 3: The parenthesis is not closed.`).
+ */
+export async function guarded<T>(call: () => Promise<T>): Promise<T> {
+  captured = [];
+  try {
+    return await call();
+  } catch (error) {
+    throw new GrammarError(reasonOf(captured, error));
+  } finally {
+    captured = null;
+  }
+}
+
+function reasonOf(lines: readonly string[], error: unknown): string {
+  for (const line of lines) {
+    // `[FATAL] /path/json_schema_converter.cc:961: Check failed: (cond) is false: Cannot find field …`
+    const fatal = /\[FATAL\][^:]*:\d+:\s*(?:Check failed: .*? is false:\s*)?(.*)$/s.exec(line);
+    if (fatal) return fatal[1].trim();
+  }
+  return error instanceof Error ? error.message : String(error);
+}

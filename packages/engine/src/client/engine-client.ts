@@ -58,7 +58,11 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
       return {
         [Symbol.asyncIterator]() {
           const channel = new EventChannel<GenerateEvent>();
-          const cancel = () => api.cancel(id);
+          // The consumer stops at once (events still in flight are dropped); the worker stops at its next step.
+          const cancel = () => {
+            channel.fail(signal?.reason ?? abortError());
+            void api.cancel(id);
+          };
           if (signal?.aborted) {
             channel.fail(signal.reason ?? abortError());
             return channel;

@@ -6,17 +6,21 @@ import { DynamicCache, Tensor, type PreTrainedModel } from '@huggingface/transfo
  */
 export class ForwardPass {
   private cache: DynamicCache | null = null;
-  /** Tokens the cache holds. */
-  private length = 0;
+  /** The ids whose keys and values the cache holds, in order. */
+  private readonly ids: number[] = [];
 
   constructor(private readonly model: PreTrainedModel) {}
+
+  get tokens(): readonly number[] {
+    return this.ids;
+  }
 
   /**
    * Run `ids` after everything seen so far; returns the logits of every new position
    * as one flat row-major Float32Array ([ids.length × vocab]).
    */
   async run(ids: readonly number[]): Promise<{ logits: Float32Array; vocab: number }> {
-    const total = this.length + ids.length;
+    const total = this.ids.length + ids.length;
     const inputIds = new Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
     const attentionMask = new Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]);
     const outputs = (await this.model.forward({
@@ -25,17 +29,36 @@ export class ForwardPass {
       past_key_values: this.cache ?? undefined,
     })) as Record<string, Tensor>;
     this.keep(outputs);
-    this.length = total;
+    this.ids.push(...ids);
     // fp16 models return fp16 logits; sampling works in fp32.
     const logits = outputs.logits.type === 'float32' ? outputs.logits : outputs.logits.to('float32');
     return { logits: logits.data as Float32Array, vocab: logits.dims.at(-1)! };
+  }
+
+  /**
+   * Keep only the first `length` positions, so a prompt that shares them skips their prefill.
+   * Only a cache in CPU memory can be cut without a round trip to the GPU; returns false (and
+   * changes nothing) for one that lives on the GPU or holds state other than keys and values.
+   */
+  rewind(length: number): boolean {
+    if (length >= this.ids.length) return true;
+    if (!this.cache) return false;
+    const entries = Object.entries(this.cache) as [string, Tensor][];
+    if (entries.some(([name, t]) => !name.startsWith('past_key_values.') || t.location !== 'cpu' || t.dims.length !== 4)) {
+      return false;
+    }
+    const cut: Record<string, Tensor> = {};
+    for (const [name, tensor] of entries) cut[name] = firstPositions(tensor, length);
+    this.cache = new DynamicCache(cut);
+    this.ids.length = length;
+    return true;
   }
 
   /** Free GPU-resident cache tensors (CPU ones go with the garbage collector). */
   async dispose(): Promise<void> {
     await this.cache?.dispose();
     this.cache = null;
-    this.length = 0;
+    this.ids.length = 0;
   }
 
   /**
@@ -55,4 +78,16 @@ export class ForwardPass {
     if (this.cache) this.cache.update(next);
     else this.cache = new DynamicCache(next);
   }
+}
+
+/** A [batch, heads, positions, headDim] tensor cut to its first `length` positions. */
+function firstPositions(tensor: Tensor, length: number): Tensor {
+  const [batch, heads, positions, headDim] = tensor.dims;
+  const source = tensor.data as Float32Array;
+  const target = new (source.constructor as Float32ArrayConstructor)(batch * heads * length * headDim);
+  for (let row = 0; row < batch * heads; row++) {
+    const from = row * positions * headDim;
+    target.set(source.subarray(from, from + length * headDim), row * length * headDim);
+  }
+  return new Tensor(tensor.type, target, [batch, heads, length, headDim]);
 }

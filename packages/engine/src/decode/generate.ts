@@ -6,7 +6,6 @@ import { logprobOf, softmaxStats } from '../sampling/logprobs';
 import { createTokenChooser } from '../sampling/next-token';
 import { abortError } from '../scheduler/queue';
 import { IncrementalDecoder } from '../tokenizer/incremental-decoder';
-import { ForwardPass } from './forward';
 
 /**
  * One generation: prefill the prompt, then one token per step until a finish reason, emitting
@@ -20,7 +19,7 @@ export async function generate(
   signal: AbortSignal,
   queueMs: number,
 ): Promise<void> {
-  const { model, tokenizer, eosIds, specialIds } = loaded;
+  const { tokenizer, eosIds, specialIds } = loaded;
   const prompt = request.inputIds;
   if (prompt.length === 0) throw new Error('The prompt has no tokens.');
   const decodeRaw = (ids: number[]) => tokenizer.decode(ids, { skip_special_tokens: false });
@@ -42,10 +41,23 @@ export async function generate(
   const constraint = request.grammar
     ? await createGrammarConstraint({ ...loaded, vocabSize: loaded.info.vocabSize }, request.grammar)
     : null;
-  const forward = new ForwardPass(model);
+  // The previous generation's cache, cut to the prefix this prompt shares with it (all of it is
+  // recomputed when every prompt position's logits are wanted).
+  const forward = await loaded.prompts.take(prompt, !request.prefillLogprobs);
+  // A pass that failed midway leaves the cache in an unknown state: it is not kept.
+  let sound = true;
+  let inflight: Promise<unknown> | null = null;
+  const run = (ids: readonly number[]) => {
+    const pass = forward.run(ids).catch((error: unknown) => {
+      sound = false;
+      throw error;
+    });
+    inflight = pass;
+    return pass;
+  };
   try {
     const prefillStart = performance.now();
-    let { logits, vocab } = await forward.run(prompt);
+    let { logits, vocab } = await run(prompt.slice(forward.tokens.length));
     const prefillMs = performance.now() - prefillStart;
     const prefill = request.prefillLogprobs ? prefillTokens(prompt, logits, vocab, decodeRaw) : undefined;
     const chooser = createTokenChooser(request.sampling, vocab, prompt, { watermark: request.watermark });
@@ -61,7 +73,7 @@ export async function generate(
       // Start the next forward pass before detokenizing and emitting: on WebGPU the GPU works
       // while this thread does the rest. A stop string can still end the generation below; that
       // pass is then wasted, once per request.
-      const next = finishReason ? null : forward.run([choice.id]);
+      const next = finishReason ? null : run([choice.id]);
       // The grammar's next mask is computed while that pass runs.
       const nextAllowed = finishReason ? undefined : constraint?.allowed();
       const text = detokenizer.push(choice.id);
@@ -84,8 +96,6 @@ export async function generate(
           ...(prefill && { prefill }),
           timings: { queueMs, prefillMs, decodeMs: performance.now() - decodeStart },
         });
-        // Only a stop string leaves a pass running; its result is not needed, only its end.
-        await next?.catch(() => undefined);
         return;
       }
       ({ logits, vocab } = await next!);
@@ -95,7 +105,10 @@ export async function generate(
     }
   } finally {
     constraint?.dispose();
-    await forward.dispose();
+    // A stop string (or an error) can leave a pass running: its result is not needed, only its end.
+    await (inflight as Promise<unknown> | null)?.catch(() => undefined);
+    if (sound) await loaded.prompts.keep(forward);
+    else await forward.dispose();
   }
 }
 

@@ -11,7 +11,7 @@ import type { LoadedModel } from '../model/load';
 import type { GrammarSpec } from '../protocol/types';
 import { applyGrammarMask } from '../sampling/grammar-mask';
 import { createGrammarConstraint } from './constraint';
-import { EOS, loadTestModel, run } from './tiny-model.fixture';
+import { EOS, loadTestModel, run } from '../testing/tiny-model';
 
 let tiny: LoadedModel;
 beforeAll(async () => {

@@ -8,6 +8,7 @@ import {
   type ProgressInfo,
 } from '@huggingface/transformers';
 import type { Device, Dtype, FileProgress, LoadEvent, LoadOptions, ModelInfo, SpecialToken } from '../protocol/types';
+import { PromptCache } from '../decode/prompt-cache';
 import { chooseDevice } from './device';
 import { resolveSource } from './source';
 import { openWeightCache } from './weight-cache';
@@ -20,6 +21,8 @@ export interface LoadedModel {
   eosIds: ReadonlySet<number>;
   /** Added tokens marked special: reported with `special: true` and skipped in generated_text. */
   specialIds: ReadonlySet<number>;
+  /** The last generation's KV cache, for the next prompt's shared prefix. */
+  prompts: PromptCache;
 }
 
 /** Where the app serves onnxruntime-web's wasm runtime (no CDN: the app ships its own). */
@@ -116,7 +119,7 @@ export async function loadModel(
     hasChatTemplate: template.length > 0,
     templateUsesTools: /\btools\b/.test(template),
   };
-  return { model, tokenizer, info, eosIds, specialIds };
+  return { model, tokenizer, info, eosIds, specialIds, prompts: new PromptCache(model) };
 }
 
 /** The config.json fields read here (transformers.js types them loosely). */

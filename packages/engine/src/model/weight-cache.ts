@@ -84,7 +84,8 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
         await set(url, entry, store);
       } catch (error) {
         if (!isQuotaError(error)) throw error;
-        quotaError = new QuotaError(url, blob.size);
+        // The first file refused is the one to name (later, smaller ones may be refused in its wake).
+        quotaError ??= new QuotaError(url, blob.size);
       }
     },
   };

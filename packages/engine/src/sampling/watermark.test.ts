@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadTestModel, run } from '../grammar/tiny-model.fixture';
+import { loadTestModel, run } from '../testing/tiny-model';
 import type { LoadedModel } from '../model/load';
 import { applyWatermark, greenList, WatermarkScratch } from './watermark';
 

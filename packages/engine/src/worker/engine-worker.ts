@@ -24,7 +24,7 @@ const api: WorkerApi = {
     const previous = current;
     // Loading takes the queue's turn, so a running generation finishes on the old model first.
     const next = queue.run(new AbortController().signal, async () => {
-      await previous?.then((old) => old.model.dispose()).catch(() => undefined);
+      await previous?.then(async (old) => (await old.prompts.clear(), old.model.dispose())).catch(() => undefined);
       return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, onEvent, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);

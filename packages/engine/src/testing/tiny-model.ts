@@ -12,6 +12,7 @@ import { ensureModel } from '../../tools/test-model/write-model';
 import { generate } from '../decode/generate';
 import type { LoadedModel } from '../model/load';
 import type { FinishEvent, GenerateRequest, ModelInfo, TokenEvent } from '../protocol/types';
+import { PromptCache } from '../decode/prompt-cache';
 
 // web-xgrammar's UMD prelude reads `location` (or CommonJS `require`) to find its own URL; Node's ESM has neither.
 (globalThis as { location?: unknown }).location ??= { href: import.meta.url };
@@ -39,7 +40,7 @@ export async function loadTestModel(config: ModelSpec = TINY, { withWeights = tr
   const { vocabSize } = config;
   const specialIds = new Set(Array.from({ length: 7 }, (_, i) => vocabSize - 7 + i));
   const eosIds = new Set([vocabSize - 6]);
-  return { model, tokenizer, eosIds, specialIds, info: { vocabSize } as ModelInfo };
+  return { model, tokenizer, eosIds, specialIds, info: { vocabSize } as ModelInfo, prompts: new PromptCache(model) };
 }
 
 export interface Generation {

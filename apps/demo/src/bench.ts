@@ -15,12 +15,20 @@ export interface BenchResult {
   tokens: number;
 }
 
+/**
+ * Each run's prompt differs from its first character on, so the engine's prompt-prefix reuse
+ * (a chat's next turn) does not make its time to first token look better than a cold prefill.
+ */
+function promptOf(run: number, prompt: string): string {
+  return `${run} ${prompt}`;
+}
+
 async function engineRun(model: string, device: 'wasm' | 'webgpu', prompt: string, tokens: number, runs: number) {
   const engine = createEngine();
   await engine.load({ model, device, dtype: 'fp32' });
-  const inputIds = (await engine.tokenize(prompt)).map((t) => t.id);
   const results: BenchResult[] = [];
   for (let run = 0; run < runs; run++) {
+    const inputIds = (await engine.tokenize(promptOf(run, prompt))).map((t) => t.id);
     const start = performance.now();
     let first = 0;
     let count = 0;
@@ -53,9 +61,9 @@ async function plainRun(model: string, device: 'wasm' | 'webgpu', prompt: string
   const id = url.pathname.replace(/\/$/, '').slice(cut + 1);
   const tokenizer = await AutoTokenizer.from_pretrained(id);
   const lm: PreTrainedModel = await AutoModelForCausalLM.from_pretrained(id, { device, dtype: 'fp32' });
-  const inputs = tokenizer(prompt);
   const results: BenchResult[] = [];
   for (let run = 0; run < runs; run++) {
+    const inputs = tokenizer(promptOf(run, prompt));
     const start = performance.now();
     let first = 0;
     let count = 0;

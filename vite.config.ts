@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { defineConfig } from 'vitest/config';
+import { offlineShell } from './apps/demo/pwa.ts';
 import { serveModels } from './apps/demo/serve-models.ts';
 
 /**
@@ -14,7 +15,11 @@ const isolation = {
 export default defineConfig({
   root: 'apps/demo',
   publicDir: 'public',
-  plugins: [serveModels({ dir: 'models', builtIn: ['inpage-tiny'] })],
+  plugins: [
+    serveModels({ dir: 'models', builtIn: ['inpage-tiny'] }),
+    // The demo installs as an app and opens offline after one visit (apps/demo/pwa.ts).
+    offlineShell(),
+  ],
   server: { headers: isolation, port: 5173 },
   preview: { headers: isolation, port: 4173 },
   worker: { format: 'es' },
@@ -34,7 +39,7 @@ export default defineConfig({
   },
   test: {
     root: '.',
-    include: ['packages/**/*.test.ts'],
+    include: ['packages/**/*.test.ts', 'apps/**/*.test.ts'],
     testTimeout: 60_000,
   },
 });

@@ -1,0 +1,62 @@
+import { mountCachePanel } from './demo/cache/cache-panel';
+import { mountChatPanel } from './demo/chat/chat-panel';
+import { mountModelPanel, requestFromUrl } from './demo/models/model-panel';
+import { mountPlaygroundPanel } from './demo/playground/playground-panel';
+import { createSession, type Session } from './demo/session';
+import { applyStoredTheme, mountDevicePanel } from './demo/status/device-panel';
+
+/**
+ * The demo page. Everything it shows of the model goes through the shim at BASE_URL, with the
+ * same clients a user's code would use; `?model=` (hub id or folder URL) picks what to load.
+ */
+// A path of the app's own origin that no file of the app uses: the shim owns everything under it.
+const BASE_URL = `${location.origin}/tgi`;
+
+declare global {
+  interface Window {
+    /** For scripts and tests: the shim's address and the session behind it. */
+    inpageDemo: { baseUrl: string; session: Session };
+  }
+}
+
+applyStoredTheme();
+const session = createSession(BASE_URL);
+window.inpageDemo = { baseUrl: session.baseUrl, session };
+
+const $ = (id: string) => document.getElementById(id)!;
+const initial = requestFromUrl(location.search);
+mountModelPanel($('model-panel'), session, initial);
+mountDevicePanel($('device-panel'), $('topbar-status'), session);
+mountCachePanel($('cache-panel'), session);
+mountChatPanel($('chat-panel'), session);
+mountPlaygroundPanel($('playground-panel'), session);
+mountTabs();
+session.load(initial);
+
+// Offline after one visit. Only in a build: the dev server's modules are not precached.
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  void navigator.serviceWorker.register('/sw.js', { scope: '/' });
+}
+
+/** Chat / API playground, following the WAI-ARIA tabs pattern; `#playground` opens the second. */
+function mountTabs() {
+  const tabs = [...document.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+  const select = (tab: HTMLButtonElement, focus = false) => {
+    for (const other of tabs) {
+      const selected = other === tab;
+      other.setAttribute('aria-selected', String(selected));
+      other.tabIndex = selected ? 0 : -1;
+      $(other.getAttribute('aria-controls')!).hidden = !selected;
+    }
+    if (focus) tab.focus();
+    history.replaceState(null, '', tab.id === 'tab-playground' ? '#playground' : location.pathname + location.search);
+  };
+  tabs.forEach((tab, i) => {
+    tab.addEventListener('click', () => select(tab));
+    tab.addEventListener('keydown', (event) => {
+      const step = event.key === 'ArrowRight' ? 1 : event.key === 'ArrowLeft' ? -1 : 0;
+      if (step) select(tabs[(i + step + tabs.length) % tabs.length], true);
+    });
+  });
+  if (location.hash === '#playground') select(tabs[1]);
+}

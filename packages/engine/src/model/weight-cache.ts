@@ -50,6 +50,7 @@ export interface WeightCache {
 export function openWeightCache(modelId: string, store: UseStore = defaultStore()): WeightCache {
   const hits = new Set<string>();
   let quotaError: QuotaError | null = null;
+  let refusedBytes = 0;
   return {
     hits,
     get quotaError() {
@@ -84,8 +85,12 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
         await set(url, entry, store);
       } catch (error) {
         if (!isQuotaError(error)) throw error;
-        // The first file refused is the one to name (later, smaller ones may be refused in its wake).
-        quotaError ??= new QuotaError(url, blob.size);
+        // Name the largest file refused: it is the one that needs the space. Files are written
+        // concurrently, so a small one can be refused first while a large write holds the quota.
+        if (blob.size > refusedBytes) {
+          refusedBytes = blob.size;
+          quotaError = new QuotaError(url, blob.size);
+        }
       }
     },
   };

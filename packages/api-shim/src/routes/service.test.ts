@@ -25,6 +25,19 @@ describe('tokenize', () => {
     ]);
     expect(body.tokenize_response).toHaveLength(26);
   });
+
+  test('POST /chat_tokenize with tools: the offered tools (no_tool too) and the tool prompt, as chat templates them', async () => {
+    const tool = { type: 'function', function: { name: 'f', arguments: { type: 'object' } } };
+    const res = await createHandler({ engine: new FakeEngine() })(
+      post('/chat_tokenize', { messages: [{ role: 'user', content: 'a' }], tools: [tool], tool_prompt: 'Use one.' }),
+    );
+    const body = await res.json();
+    expect(body.templated_text).toBe(
+      '<s><|user|>\na\n---\n[{"type":"function","function":{"description":null,"name":"f","arguments":{"type":"object"}}},' +
+        '{"type":"function","function":{"description":"Open ended response with no specific tool selected","name":"no_tool","arguments":{"type":"object"}}}]' +
+        '\nUse one.\n<|assistant|>\n',
+    );
+  });
 });
 
 describe('info routes', () => {

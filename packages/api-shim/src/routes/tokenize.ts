@@ -33,12 +33,15 @@ export async function tokenizeRoute(ctx: ShimContext, request: Request): Promise
   return jsonResponse(simpleTokens(inputs, spans));
 }
 
-/** The chat request templated exactly as `/v1/chat/completions` would, then tokenized without extra special tokens. */
+/**
+ * The chat request templated exactly as `/v1/chat/completions` would (tools and tool prompt
+ * included), then tokenized without extra special tokens.
+ */
 export async function chatTokenizeRoute(ctx: ShimContext, request: Request): Promise<Response> {
   const body = await readJson(request, decodeChatRequest, ctx.config.payloadLimit);
-  planChatStructure(body);
+  const tools = planChatStructure(body);
   const info = await modelReady(ctx, request.signal);
-  const templated = await renderChat(ctx, info, body.messages);
+  const templated = await renderChat(ctx, info, body.messages, tools);
   const spans = await spansOf(ctx, templated, false);
   return jsonResponse({ tokenize_response: simpleTokens(templated, spans), templated_text: templated });
 }

@@ -85,6 +85,51 @@ test.describe('demo: models', () => {
     expect(new URL(page.url()).search).toBe('?device=wasm');
   });
 
+  test('a model swap never cuts an answer in flight: the old model finishes it, the new one serves after', async ({ page, context }) => {
+    const slow = await slowModel(context);
+    slow.release();
+    await openDemo(page, '?device=wasm');
+    // A long stream (the test model counts A..Z over and over), read by the page while the swap happens.
+    await page.evaluate(() => {
+      const run = { tokens: 0, finish: null as string | null, doneAt: 0, error: null as string | null };
+      (window as unknown as { run: typeof run }).run = run;
+      void (async () => {
+        const response = await fetch(`${window.inpageDemo.baseUrl}/generate_stream`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ inputs: 'A', parameters: { max_new_tokens: 1500, details: true } }),
+        });
+        const reader = response.body!.pipeThrough(new TextDecoderStream()).getReader();
+        for (let buffer = ''; ; ) {
+          const { value, done } = await reader.read();
+          if (done) break;
+          buffer += value;
+          const events = buffer.split('\n\n');
+          buffer = events.pop()!;
+          for (const event of events) {
+            const data = JSON.parse(event.slice('data:'.length));
+            if (data.error) run.error = data.error;
+            else run.tokens++;
+            if (data.details) run.finish = data.details.finish_reason;
+          }
+        }
+        run.doneAt = performance.now();
+      })().catch((error) => (run.error = String(error)));
+    });
+    const run = () => page.evaluate(() => (window as unknown as { run: { tokens: number; finish: string | null; doneAt: number; error: string | null } }).run);
+    await expect.poll(async () => (await run()).tokens).toBeGreaterThan(0);
+    await pickOther(page, '/models/slow/');
+    await expect(page.getByTestId('loaded')).toHaveText('Serving /models/slow/ on WASM, fp32.');
+    const swappedAt = await page.evaluate(() => performance.now());
+    await expect.poll(async () => (await run()).doneAt, { timeout: 60_000 }).toBeGreaterThan(0);
+    const finished = await run();
+    expect(finished).toMatchObject({ tokens: 1500, finish: 'length', error: null });
+    // The swap did happen mid-answer (else this test would prove nothing).
+    expect(finished.doneAt).toBeGreaterThan(swappedAt);
+    const info = await page.evaluate(async () => (await fetch(`${window.inpageDemo.baseUrl}/info`)).json());
+    expect(info).toMatchObject({ model_id: '/models/slow/' });
+  });
+
   test('cached models are listed with sizes and can be deleted', async ({ page, context }) => {
     await openDemo(page);
     const row = page.locator('.cache-list li[data-model="/models/inpage-tiny/"]');

@@ -146,4 +146,38 @@ test.describe('engine in a Web Worker', () => {
     const next = await generateIn(page, { prompt: 'hello', maxNewTokens: 20 });
     expect(next.finish).toMatchObject({ finishReason: 'eos_token', generatedText: 'pqrstuvwxyz' });
   });
+
+  test('idle() waits for the running generation; terminate() ends what runs and what waits, with an error', async ({ page }) => {
+    await openEngine(page);
+    const result = await page.evaluate(async () => {
+      const engine = (window as unknown as { engine: ReturnType<typeof window.inpage.createEngine> }).engine;
+      /** Run a greedy generation to its end; `onToken` hears of the first token. */
+      const drain = async (prompt: string, maxNewTokens: number, onToken = () => {}) => {
+        const inputIds = (await engine.tokenize(prompt)).map((t) => t.id);
+        let tokens = 0;
+        try {
+          for await (const event of engine.generate({ inputIds, maxNewTokens, sampling: { doSample: false } })) {
+            if (event.type === 'token' && tokens++ === 0) onToken();
+          }
+          return `finished after ${tokens}`;
+        } catch (error) {
+          return `${tokens > 0 ? 'cut' : 'refused'}: ${(error as Error).message}`;
+        }
+      };
+      const running = (prompt: string, maxNewTokens: number) =>
+        new Promise<{ done: Promise<string> }>((resolve) => {
+          const done = drain(prompt, maxNewTokens, () => resolve({ done }));
+        });
+      const counted = await running('A', 100);
+      const idle = await engine.idle().then(() => engine.pending());
+      const first = [idle, await counted.done];
+      const long = await running('A', 1500);
+      engine.terminate();
+      const after = await Promise.allSettled([long.done, engine.tokenize('x'), drain('hello', 5)]);
+      return { first, after: after.map((r) => (r.status === 'fulfilled' ? r.value : `rejected: ${(r.reason as Error).message}`)) };
+    });
+    const shutDown = 'The engine was shut down (terminate() was called); load a model in a new engine.';
+    expect(result.first).toEqual([0, 'finished after 100']);
+    expect(result.after).toEqual([`cut: ${shutDown}`, `rejected: ${shutDown}`, `rejected: ${shutDown}`]);
+  });
 });

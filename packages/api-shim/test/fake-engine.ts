@@ -94,6 +94,7 @@ export class FakeEngine implements Engine {
   private queue: Promise<void> = Promise.resolve();
   private step: Promise<void> | undefined;
   private waiting = 0;
+  private idleWaiters: (() => void)[] = [];
 
   constructor(private readonly options: FakeEngineOptions = {}) {
     this.info = {
@@ -175,6 +176,10 @@ export class FakeEngine implements Engine {
     return this.waiting;
   }
 
+  idle(): Promise<void> {
+    return this.waiting === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+
   async *generate(request: GenerateRequest, options?: { signal?: AbortSignal }): AsyncIterable<GenerateEvent> {
     this.requests.push(request);
     this.waiting++;
@@ -188,6 +193,7 @@ export class FakeEngine implements Engine {
     } finally {
       this.waiting--;
       release();
+      if (this.waiting === 0) this.idleWaiters.splice(0).forEach((resolve) => resolve());
     }
   }
 

@@ -41,8 +41,9 @@ export interface Session {
  * The demo's one engine and one shim. The shim is installed once, over an engine that forwards to
  * whichever real engine currently serves, so clients built earlier (they capture `fetch`) keep
  * working across model changes. A new model loads in a new engine while the old one keeps
- * serving; it takes over when ready. Cancelling a load terminates its engine, since the engine
- * has no way to stop a load (createEngine is cheap).
+ * serving; it takes over when ready, and the old one is shut down once its requests in flight
+ * have finished (a swap never cuts a running answer). Cancelling a load terminates its engine,
+ * since the engine has no way to stop a load (createEngine is cheap).
  */
 export function createSession(baseUrl: string): Session {
   let serving: Engine = createEngine();
@@ -54,8 +55,9 @@ export function createSession(baseUrl: string): Session {
 
   const replaceServing = (next: Engine) => {
     if (next === serving) return;
-    serving.terminate();
+    const old = serving;
     serving = next;
+    void old.idle().then(() => old.terminate());
   };
 
   const shim = installShim({ baseUrl, engine: forwardingEngine(() => serving) });
@@ -104,7 +106,12 @@ export function createSession(baseUrl: string): Session {
       if (!state.loading) return;
       attempt++;
       if (candidate) cancelCandidate();
-      else replaceServing(createEngine());
+      else {
+        // Nothing served yet: requests waiting for this load end with an error now.
+        const loading = serving;
+        serving = createEngine();
+        loading.terminate();
+      }
       Object.assign(state, { loading: null, notice: 'Loading cancelled.' });
       emit();
     },
@@ -127,6 +134,7 @@ function forwardingEngine(current: () => Engine): Engine {
     applyChatTemplate: (messages, options) => current().applyChatTemplate(messages, options),
     generate: (request, options) => current().generate(request, options),
     pending: () => current().pending(),
+    idle: () => current().idle(),
     listCachedModels: () => current().listCachedModels(),
     deleteCachedModel: (modelId) => current().deleteCachedModel(modelId),
     terminate: () => current().terminate(),

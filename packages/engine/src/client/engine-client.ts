@@ -19,11 +19,28 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     type: 'module',
     name: 'inpage-engine',
   });
-  const api = Comlink.wrap<WorkerApi>(worker);
+  const remote = Comlink.wrap<WorkerApi>(worker);
+  // A terminated worker never answers: every call still waiting (and every later one) rejects instead.
+  let closed = false;
+  let shutDown!: (error: Error) => void;
+  const terminated = new Promise<never>((_, reject) => (shutDown = reject));
+  terminated.catch(() => undefined);
+  const call = <T>(send: () => Promise<T>): Promise<T> => (closed ? terminated : Promise.race([send(), terminated]));
+  const api = {
+    load: (...args: Parameters<WorkerApi['load']>) => call(() => remote.load(...args)),
+    tokenize: (...args: Parameters<WorkerApi['tokenize']>) => call(() => remote.tokenize(...args)),
+    decode: (...args: Parameters<WorkerApi['decode']>) => call(() => remote.decode(...args)),
+    applyChatTemplate: (...args: Parameters<WorkerApi['applyChatTemplate']>) => call(() => remote.applyChatTemplate(...args)),
+    generate: (...args: Parameters<WorkerApi['generate']>) => call(() => remote.generate(...args)),
+    cancel: (id: number) => call(() => remote.cancel(id)),
+    listCachedModels: () => call(() => remote.listCachedModels()),
+    deleteCachedModel: (modelId: string) => call(() => remote.deleteCachedModel(modelId)),
+  };
   let state: EngineState = { state: 'idle' };
   let loading: Promise<ModelInfo> | null = null;
   let nextId = 1;
   let pending = 0;
+  const whenIdle: (() => void)[] = [];
 
   const load = (loadOptions: LoadOptions, onEvent?: (event: LoadEvent) => void): Promise<ModelInfo> => {
     state = { state: 'loading', model: loadOptions.model };
@@ -61,7 +78,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
           // The consumer stops at once (events still in flight are dropped); the worker stops at its next step.
           const cancel = () => {
             channel.fail(signal?.reason ?? abortError());
-            void api.cancel(id);
+            api.cancel(id).catch(() => undefined);
           };
           if (signal?.aborted) {
             channel.fail(signal.reason ?? abortError());
@@ -80,6 +97,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
             .finally(() => {
               pending--;
               signal?.removeEventListener('abort', cancel);
+              if (pending === 0) whenIdle.splice(0).forEach((resolve) => resolve());
             });
           // A consumer that stops iterating early (break, return) cancels the generation too.
           channel.onReturn = cancel;
@@ -88,10 +106,14 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
       };
     },
     pending: () => pending,
+    idle: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve))),
     listCachedModels: () => api.listCachedModels(),
     deleteCachedModel: (modelId) => api.deleteCachedModel(modelId),
     terminate() {
-      api[Comlink.releaseProxy]();
+      if (closed) return;
+      closed = true;
+      shutDown(new Error('The engine was shut down (terminate() was called); load a model in a new engine.'));
+      remote[Comlink.releaseProxy]();
       worker.terminate();
     },
   };

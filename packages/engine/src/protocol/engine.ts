@@ -37,8 +37,13 @@ export interface Engine {
   generate(request: GenerateRequest, options?: { signal?: AbortSignal }): AsyncIterable<GenerateEvent>;
   /** Requests waiting + running. */
   pending(): number;
+  /** Resolves when no generation is waiting or running (at once if none is). */
+  idle(): Promise<void>;
   listCachedModels(): Promise<CachedModel[]>;
   deleteCachedModel(modelId: string): Promise<void>;
-  /** Stop the worker; the engine cannot be used afterwards. */
+  /**
+   * Stop the worker at once; the engine cannot be used afterwards. Generations still running end
+   * with an error, and calls still waiting (or made later) reject, so nothing hangs.
+   */
   terminate(): void;
 }

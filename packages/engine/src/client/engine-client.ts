@@ -86,19 +86,28 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
           }
           signal?.addEventListener('abort', cancel, { once: true });
           pending++;
-          const onEvent = (event: WireEvent) => {
-            if (event.type === 'error') return channel.fail(rebuildError(event));
-            channel.push(event);
-            if (event.type === 'finish') channel.close();
+          // The worker posts the events on a port of their own, without waiting for replies; it is
+          // done with the request once the last one (finish or error) is here.
+          const events = new MessageChannel();
+          let settled = false;
+          const settle = () => {
+            if (settled) return;
+            settled = true;
+            events.port1.close();
+            pending--;
+            signal?.removeEventListener('abort', cancel);
+            if (pending === 0) whenIdle.splice(0).forEach((resolve) => resolve());
           };
-          api
-            .generate(id, request, Comlink.proxy(onEvent))
-            .catch((error: unknown) => channel.fail(error))
-            .finally(() => {
-              pending--;
-              signal?.removeEventListener('abort', cancel);
-              if (pending === 0) whenIdle.splice(0).forEach((resolve) => resolve());
-            });
+          events.port1.onmessage = ({ data: event }: MessageEvent<WireEvent>) => {
+            if (event.type === 'error') channel.fail(rebuildError(event));
+            else channel.push(event);
+            if (event.type === 'finish') channel.close();
+            if (event.type === 'finish' || event.type === 'error') settle();
+          };
+          api.generate(id, request, Comlink.transfer(events.port2, [events.port2])).catch((error: unknown) => {
+            channel.fail(error);
+            settle();
+          });
           // A consumer that stops iterating early (break, return) cancels the generation too.
           channel.onReturn = cancel;
           return channel;

@@ -129,16 +129,24 @@ function prefillTokens(
 
 /**
  * A macrotask boundary: awaiting the model alone may never leave the microtask queue, and the
- * worker's cancel message only arrives between macrotasks. A MessageChannel round trip is
- * far cheaper than setTimeout's clamped delay.
+ * worker's cancel message only arrives between macrotasks. A message to oneself is far cheaper
+ * than setTimeout's clamped delay; one channel serves every step.
  */
 function yieldToEventLoop(): Promise<void> {
+  wakeChannel ??= openWakeChannel();
   return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
+    wakeups.push(resolve);
+    wakeChannel!.port2.postMessage(null);
   });
+}
+
+let wakeChannel: MessageChannel | null = null;
+const wakeups: (() => void)[] = [];
+
+function openWakeChannel(): MessageChannel {
+  const channel = new MessageChannel();
+  channel.port1.onmessage = () => wakeups.shift()?.();
+  // In Node (unit tests) an open port would keep the process alive.
+  (channel.port1 as { unref?: () => void }).unref?.();
+  return channel;
 }

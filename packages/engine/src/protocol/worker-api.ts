@@ -14,7 +14,7 @@ import type {
 export type WireEvent = GenerateEvent | { type: 'error'; name: string; message: string };
 
 /**
- * What the engine worker exposes over comlink. Callbacks are comlink proxies; a
+ * What the engine worker exposes over comlink. Load callbacks are comlink proxies; a
  * generation is named by an id chosen by the client so it can be cancelled.
  */
 export interface WorkerApi {
@@ -24,11 +24,11 @@ export interface WorkerApi {
   decode(ids: number[], skipSpecialTokens: boolean): Promise<string>;
   applyChatTemplate(messages: TemplateMessage[], options: ChatTemplateOptions): Promise<string>;
   /**
-   * Every outcome travels through `onEvent`, in order, on one port: the tokens, then either
-   * `finish` or `error` (comlink answers the call itself on another port, which could
-   * overtake the last events).
+   * The worker posts the generation's events on `events` (a transferred port), in order and
+   * without waiting for replies: the tokens, then either `finish` or `error`, which is always
+   * the last message. The call itself resolves when the worker is done with the request.
    */
-  generate(id: number, request: GenerateRequest, onEvent: (event: WireEvent) => void): Promise<void>;
+  generate(id: number, request: GenerateRequest, events: MessagePort): Promise<void>;
   cancel(id: number): void;
   listCachedModels(): Promise<CachedModel[]>;
   deleteCachedModel(modelId: string): Promise<void>;

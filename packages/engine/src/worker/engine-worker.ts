@@ -6,7 +6,7 @@ import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url
 import { generate } from '../decode/generate';
 import { loadModel, type LoadedModel } from '../model/load';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
-import type { WorkerApi } from '../protocol/worker-api';
+import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { RequestQueue } from '../scheduler/queue';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
 
@@ -44,9 +44,10 @@ const api: WorkerApi = {
     return applyChatTemplate((await model()).tokenizer, messages, options);
   },
 
-  async generate(id, request, onEvent) {
+  async generate(id, request, events) {
     const controller = new AbortController();
     running.set(id, controller);
+    const onEvent = (event: WireEvent) => events.postMessage(event);
     try {
       const loaded = await model();
       await queue.run(controller.signal, (queuedMs) => generate(loaded, request, onEvent, controller.signal, queuedMs));
@@ -55,7 +56,7 @@ const api: WorkerApi = {
       onEvent({ type: 'error', name, message });
     } finally {
       running.delete(id);
-      release(onEvent);
+      events.close();
     }
   },
 

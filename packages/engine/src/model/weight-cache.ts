@@ -41,7 +41,10 @@ export class QuotaError extends Error {
 export interface WeightCache {
   match(url: string): Promise<Response | undefined>;
   put(url: string, response: Response): Promise<void>;
-  /** URLs answered from the cache during this load. */
+  /**
+   * URLs this load found cached by an earlier one (a file this load stored and read back,
+   * as config.json is read twice, does not count: it was downloaded).
+   */
   readonly hits: ReadonlySet<string>;
   /** The quota error of this load, if a file could not be stored. */
   readonly quotaError: QuotaError | null;
@@ -49,6 +52,7 @@ export interface WeightCache {
 
 export function openWeightCache(modelId: string, store: UseStore = defaultStore()): WeightCache {
   const hits = new Set<string>();
+  const stored = new Set<string>();
   let quotaError: QuotaError | null = null;
   let refusedBytes = 0;
   return {
@@ -63,7 +67,7 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
         await del(url, store);
         return undefined;
       }
-      hits.add(url);
+      if (!stored.has(url)) hits.add(url);
       return new Response(entry.blob, {
         headers: { 'content-type': entry.contentType, 'content-length': String(entry.size) },
       });
@@ -83,6 +87,7 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
       };
       try {
         await set(url, entry, store);
+        stored.add(url);
       } catch (error) {
         if (!isQuotaError(error)) throw error;
         // Name the largest file refused: it is the one that needs the space. Files are written

@@ -147,6 +147,18 @@ test.describe('engine in a Web Worker', () => {
     expect(next.finish).toMatchObject({ finishReason: 'eos_token', generatedText: 'pqrstuvwxyz' });
   });
 
+  test('a prompt sharing a prefix with the previous generation reuses its cache, cut back, on every backend', async ({ page }) => {
+    await openEngine(page);
+    // Tokens: `help` is <s> he l p, `hello` is <s> he ll o; the cache after `hello` also holds its answer.
+    const first = await generateIn(page, { prompt: 'help', maxNewTokens: 20 });
+    const between = await generateIn(page, { prompt: 'hello', maxNewTokens: 20 });
+    const again = await generateIn(page, { prompt: 'help', maxNewTokens: 20 });
+    const cached = (run: typeof first) => run.finish?.cachedTokens;
+    expect([cached(first), cached(between), cached(again)]).toEqual([0, 2, 2]);
+    expect([first, between, again].map((r) => r.finish?.generatedText)).toEqual(['qrstuvwxyz', 'pqrstuvwxyz', 'qrstuvwxyz']);
+    for (const [i, token] of again.tokens.entries()) expect(token.logprob).toBeCloseTo(first.tokens[i].logprob, 3);
+  });
+
   test('idle() waits for the running generation; terminate() ends what runs and what waits, with an error', async ({ page }) => {
     await openEngine(page);
     const result = await page.evaluate(async () => {

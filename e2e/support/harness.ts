@@ -32,6 +32,7 @@ export interface Generation {
     generatedTokens: number;
     seed: number | null;
     inputLength: number;
+    cachedTokens: number;
   } | null;
   error: string | null;
 }

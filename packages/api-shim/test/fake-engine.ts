@@ -239,6 +239,7 @@ export class FakeEngine implements Engine {
       generatedTokens: generated.length,
       seed: request.sampling.doSample ? (request.sampling.seed ?? 1234) : null,
       inputLength: request.inputIds.length,
+      cachedTokens: 0,
       ...(request.prefillLogprobs && {
         prefill: request.inputIds.map((id, i) => ({ id, text: decodeIds([id], false), logprob: i === 0 ? null : -1.5 })),
       }),

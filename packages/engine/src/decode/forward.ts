@@ -37,18 +37,21 @@ export class ForwardPass {
 
   /**
    * Keep only the first `length` positions, so a prompt that shares them skips their prefill.
-   * Only a cache in CPU memory can be cut without a round trip to the GPU; returns false (and
-   * changes nothing) for one that lives on the GPU or holds state other than keys and values.
+   * A cache on the GPU is read back and cut on the CPU (the next pass uploads it again: far
+   * cheaper than recomputing the prefix). Returns false, changing nothing, for a cache that holds
+   * state other than keys and values.
    */
-  rewind(length: number): boolean {
+  async rewind(length: number): Promise<boolean> {
     if (length >= this.ids.length) return true;
     if (!this.cache) return false;
     const entries = Object.entries(this.cache) as [string, Tensor][];
-    if (entries.some(([name, t]) => !name.startsWith('past_key_values.') || t.location !== 'cpu' || t.dims.length !== 4)) {
+    const cuttable = ({ location }: Tensor) => location === 'cpu' || location === 'gpu-buffer';
+    if (entries.some(([name, t]) => !name.startsWith('past_key_values.') || !cuttable(t) || t.dims.length !== 4)) {
       return false;
     }
     const cut: Record<string, Tensor> = {};
-    for (const [name, tensor] of entries) cut[name] = firstPositions(tensor, length);
+    for (const [name, tensor] of entries) cut[name] = firstPositions(tensor, await hostData(tensor), length);
+    await this.cache.dispose();
     this.cache = new DynamicCache(cut);
     this.ids.length = length;
     return true;
@@ -80,11 +83,17 @@ export class ForwardPass {
   }
 }
 
-/** A [batch, heads, positions, headDim] tensor cut to its first `length` positions. */
-function firstPositions(tensor: Tensor, length: number): Tensor {
+type TensorData = Float32Array | Uint16Array;
+
+/** A tensor's values in CPU memory (downloaded when they live on the GPU). */
+async function hostData(tensor: Tensor): Promise<TensorData> {
+  return (tensor.location === 'cpu' ? tensor.data : await tensor.ort_tensor.getData()) as TensorData;
+}
+
+/** A [batch, heads, positions, headDim] tensor cut to its first `length` positions, in CPU memory. */
+function firstPositions(tensor: Tensor, source: TensorData, length: number): Tensor {
   const [batch, heads, positions, headDim] = tensor.dims;
-  const source = tensor.data as Float32Array;
-  const target = new (source.constructor as Float32ArrayConstructor)(batch * heads * length * headDim);
+  const target = new (source.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(batch * heads * length * headDim);
   for (let row = 0; row < batch * heads; row++) {
     const from = row * positions * headDim;
     target.set(source.subarray(from, from + length * headDim), row * length * headDim);

@@ -44,6 +44,7 @@ export async function generate(
   // The previous generation's cache, cut to the prefix this prompt shares with it (all of it is
   // recomputed when every prompt position's logits are wanted).
   const forward = await loaded.prompts.take(prompt, !request.prefillLogprobs);
+  const cachedTokens = forward.tokens.length;
   // A pass that failed midway leaves the cache in an unknown state: it is not kept.
   let sound = true;
   let inflight: Promise<unknown> | null = null;
@@ -57,7 +58,7 @@ export async function generate(
   };
   try {
     const prefillStart = performance.now();
-    let { logits, vocab } = await run(prompt.slice(forward.tokens.length));
+    let { logits, vocab } = await run(prompt.slice(cachedTokens));
     const prefillMs = performance.now() - prefillStart;
     const prefill = request.prefillLogprobs ? prefillTokens(prompt, logits, vocab, decodeRaw) : undefined;
     const chooser = createTokenChooser(request.sampling, vocab, prompt, { watermark: request.watermark });
@@ -93,6 +94,7 @@ export async function generate(
           generatedTokens: generated.length,
           seed: chooser.seed,
           inputLength: prompt.length,
+          cachedTokens,
           ...(prefill && { prefill }),
           timings: { queueMs, prefillMs, decodeMs: performance.now() - decodeStart },
         });

@@ -21,7 +21,7 @@ export class PromptCache {
     this.kept = null;
     if (pass && reuse) {
       const shared = Math.min(sharedPrefix(pass.tokens, prompt), prompt.length - 1);
-      if (shared > 0 && pass.rewind(shared)) return pass;
+      if (shared > 0 && (await pass.rewind(shared))) return pass;
     }
     await pass?.dispose();
     return new ForwardPass(this.model);

@@ -169,6 +169,8 @@ export interface FinishEvent {
   /** The seed used when sampling, else null. */
   seed: number | null;
   inputLength: number;
+  /** Prompt tokens whose keys and values came from the previous generation instead of a prefill. */
+  cachedTokens: number;
   prefill?: PrefillToken[];
   timings: GenerationTimings;
 }

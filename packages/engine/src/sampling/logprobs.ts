@@ -3,6 +3,7 @@
  * penalties, grammar and warpers, so a token removed by top_k/top_p/typical_p has −Infinity here.
  * Nothing is materialised per token: logprob(id) = score(id) − logsumexp, from one pass's statistics.
  */
+import { expNonPositive } from './fast-exp';
 
 /** What one pass over the scores yields; shared by the logprobs and the sampler. */
 export interface SoftmaxStats {
@@ -25,24 +26,39 @@ export interface TokenLogprob {
 /**
  * One pass of max and one of exp. With `weights`, each token's exp(score − max) is stored there
  * too (its first `scores.length` entries), so that `sample` need not compute them again: exp
- * dominates a step's cost on a large vocabulary. Throws when no score is finite (e.g. every
+ * dominates a step's cost on a large vocabulary (hence `expNonPositive`). Throws when no score is finite (e.g. every
  * token masked): there is no distribution to choose from.
  */
 export function softmaxStats(scores: Float32Array, weights?: Float64Array): SoftmaxStats {
+  const max = maxOf(scores);
+  if (!Number.isFinite(max)) throw new Error(`no finite score to choose from (max score ${max})`);
+  const sumExp = weights === undefined ? sumExpOf(scores, max) : storeExpOf(scores, max, weights);
+  return { max, sumExp, logSum: Math.log(sumExp) };
+}
+
+// Whole-vocabulary loops are leaf functions that return a local (see processors.ts, `collectWeights`).
+
+/** The largest score (−Infinity for none; NaN scores are skipped). */
+export function maxOf(scores: Float32Array): number {
   let max = -Infinity;
   for (let i = 0; i < scores.length; i++) if (scores[i] > max) max = scores[i];
-  if (!Number.isFinite(max)) throw new Error(`no finite score to choose from (max score ${max})`);
-  let sumExp = 0;
-  if (weights === undefined) {
-    for (let i = 0; i < scores.length; i++) sumExp += Math.exp(scores[i] - max);
-  } else {
-    for (let i = 0; i < scores.length; i++) {
-      const w = Math.exp(scores[i] - max);
-      weights[i] = w;
-      sumExp += w;
-    }
+  return max;
+}
+
+function sumExpOf(scores: Float32Array, max: number): number {
+  let sum = 0;
+  for (let i = 0; i < scores.length; i++) sum += expNonPositive(scores[i] - max);
+  return sum;
+}
+
+function storeExpOf(scores: Float32Array, max: number, weights: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const w = expNonPositive(scores[i] - max);
+    weights[i] = w;
+    sum += w;
   }
-  return { max, sumExp, logSum: Math.log(sumExp) };
+  return sum;
 }
 
 export function logprobOf(scores: Float32Array, stats: SoftmaxStats, id: number): number {

@@ -45,7 +45,7 @@ describe('createTokenChooser: greedy', () => {
     const c = chooser({ repetitionPenalty: 2, frequencyPenalty: 1 }, 2, [0, 0]);
     const choice = c.next(Float32Array.from([4, 0]), 2);
     expect(choice.top[0].id).toBe(0);
-    expect(choice.top[0].logprob).toBeCloseTo(1 - lse([1, 0]), 12);
+    expect(choice.top[0].logprob).toBeCloseTo(1 - lse([1, 0]), 8);
   });
 
   it('checks the logits length', () => {

@@ -8,6 +8,8 @@
  * −Infinity marks a removed token (HF's `filter_value`). Warpers never remove every finite token:
  * each keeps at least one (HF's `min_tokens_to_keep = 1`).
  */
+import { expNonPositive } from './fast-exp';
+import { maxOf } from './logprobs';
 import { medianOfThree, selectKth } from './select';
 import type { TokenHistory } from './token-history';
 
@@ -60,6 +62,14 @@ export class WarperScratch {
   readonly weights: Float64Array;
   /** Count or weight per key bucket (see `bucketedCut`). */
   readonly buckets = new Float64Array(BUCKETS);
+  /**
+   * What `finiteRange` and `gatherFinite` found: the largest and smallest finite score, and the
+   * number of finite tokens and Σ exp(score − max) (see the note above `collectWeights`).
+   */
+  max = -Infinity;
+  min = Infinity;
+  count = 0;
+  sum = 0;
 
   constructor(vocabSize: number) {
     this.ids = new Int32Array(vocabSize);
@@ -77,9 +87,9 @@ export class WarperScratch {
  * locates the bucket holding it, and quickselect runs on that bucket's scores only.
  */
 export function applyTopK(scores: Float32Array, k: number, scratch: WarperScratch): void {
-  const { max, min } = finiteRange(scores);
+  finiteRange(scores, scratch);
+  const { max, min, buckets, keys } = scratch;
   const scale = bucketScale(max - min);
-  const { buckets, keys } = scratch;
   buckets.fill(0);
   let finite = 0;
   for (let i = 0; i < scores.length; i++) {
@@ -113,11 +123,11 @@ export function applyTopK(scores: Float32Array, k: number, scratch: WarperScratc
  */
 export function applyTopP(scores: Float32Array, p: number, scratch: WarperScratch): void {
   if (p >= 1) return;
-  const { n, max, min, sum } = gatherFinite(scores, scratch);
+  gatherFinite(scores, scratch);
+  const { count: n, max, min, sum, ids, keys } = scratch;
   if (n === 0) return;
-  const { ids, keys } = scratch;
   // Rank by distance below the best score: monotone in the score, and ≥ 0 as the buckets need.
-  for (let j = 0; j < n; j++) keys[j] = max - scores[ids[j]];
+  distancesFrom(max, scores, ids, n, keys);
   keepOnly(scores, scratch, bucketedCut(scratch, n, max - min, positive(p) * sum, false));
 }
 
@@ -130,15 +140,12 @@ export function applyTopP(scores: Float32Array, p: number, scratch: WarperScratc
  */
 export function applyTypicalP(scores: Float32Array, mass: number, scratch: WarperScratch): void {
   if (mass >= 1) return;
-  const { n, max, min, sum } = gatherFinite(scores, scratch);
+  gatherFinite(scores, scratch);
+  const { count: n, max, min, sum, ids, keys, weights } = scratch;
   if (n === 0) return;
-  const { ids, keys, weights } = scratch;
   const lse = max + Math.log(sum);
-  // H = −Σ p log p over the finite tokens (HF's `nansum` skips the −inf × 0 terms).
-  let entropy = 0;
-  for (let j = 0; j < n; j++) entropy -= (weights[j] / sum) * (scores[ids[j]] - lse);
-  const center = lse - entropy;
-  for (let j = 0; j < n; j++) keys[j] = Math.abs(scores[ids[j]] - center);
+  const center = lse - entropyOf(scores, ids, weights, n, sum, lse);
+  distancesFrom(center, scores, ids, n, keys);
   const keyMax = Math.max(Math.abs(max - center), Math.abs(min - center));
   keepOnly(scores, scratch, bucketedCut(scratch, n, keyMax, positive(mass) * sum, true));
 }
@@ -149,40 +156,64 @@ function positive(p: number): number {
 }
 
 /**
- * Collect the finite tokens into `scratch` (ids, weights exp(score − max)); returns their number,
- * the max and min finite scores and Σ weights (the softmax normaliser, relative to max).
+ * Collect the finite tokens into `scratch`: their ids and weights exp(score − max), their number
+ * (`count`), the max and min finite scores and Σ weights (`sum`, the softmax normaliser relative to max).
  */
-function gatherFinite(
-  scores: Float32Array,
-  scratch: WarperScratch,
-): { n: number; max: number; min: number; sum: number } {
-  const { max, min } = finiteRange(scores);
-  const { ids, weights } = scratch;
+function gatherFinite(scores: Float32Array, scratch: WarperScratch): void {
+  finiteRange(scores, scratch);
+  const count = scratch.max === -Infinity ? 0 : collectWeights(scores, scratch.max, scratch.ids, scratch.weights);
+  scratch.count = count;
+  scratch.sum = sumOf(scratch.weights, count);
+}
+
+/** The largest and smallest finite score into `scratch.max`, `scratch.min` (−Infinity and Infinity when there is none). */
+function finiteRange(scores: Float32Array, scratch: WarperScratch): void {
+  scratch.max = maxOf(scores);
+  scratch.min = minFiniteOf(scores);
+}
+
+// The loops over the whole vocabulary live in leaf functions that end by returning a local: V8
+// compiles such a loop on the fly (on-stack replacement) and re-enters that code at every call, and
+// whatever follows the loop in the same function deoptimises it, every call (a top_p step took 3×
+// longer). Hence also the results in `scratch` rather than in a returned object.
+
+function collectWeights(scores: Float32Array, max: number, ids: Int32Array, weights: Float64Array): number {
   let n = 0;
-  let sum = 0;
-  if (max === -Infinity) return { n, max, min, sum };
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i];
     if (s === -Infinity) continue;
-    const w = Math.exp(s - max);
     ids[n] = i;
-    weights[n] = w;
-    sum += w;
+    weights[n] = expNonPositive(s - max);
     n++;
   }
-  return { n, max, min, sum };
+  return n;
 }
 
-/** Largest and smallest finite score (−Infinity and Infinity when there is none). */
-function finiteRange(scores: Float32Array): { max: number; min: number } {
-  let max = -Infinity;
+/** keys[j] = |score of ids[j] − center| for the n gathered tokens. */
+function distancesFrom(center: number, scores: Float32Array, ids: Int32Array, n: number, keys: Float64Array): void {
+  for (let j = 0; j < n; j++) keys[j] = Math.abs(scores[ids[j]] - center);
+}
+
+/** H = −Σ p log p over the n gathered tokens (HF's `nansum` skips the −inf × 0 terms). */
+function entropyOf(scores: Float32Array, ids: Int32Array, weights: Float64Array, n: number, sum: number, lse: number): number {
+  let entropy = 0;
+  for (let j = 0; j < n; j++) entropy -= (weights[j] / sum) * (scores[ids[j]] - lse);
+  return entropy;
+}
+
+function sumOf(values: Float64Array, n: number): number {
+  let sum = 0;
+  for (let j = 0; j < n; j++) sum += values[j];
+  return sum;
+}
+
+function minFiniteOf(scores: Float32Array): number {
   let min = Infinity;
   for (let i = 0; i < scores.length; i++) {
     const s = scores[i];
-    if (s > max) max = s;
     if (s < min && s !== -Infinity) min = s;
   }
-  return { max, min };
+  return min;
 }
 
 /** Bucket width for keys in [0, keyMax]: BUCKETS buckets over at most KEY_SPAN. */

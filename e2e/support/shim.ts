@@ -5,6 +5,8 @@ import { TINY_MODEL } from './harness';
 export const BASE = 'http://localhost:8080';
 
 export interface ShimSetup {
+  /** The model folder (default: the built-in test model). */
+  model?: string;
   apiKey?: string;
   maxConcurrentRequests?: number;
   maxTotalTokens?: number;
@@ -19,14 +21,15 @@ export interface ShimSetup {
 export async function openShim(page: Page, setup: ShimSetup = {}): Promise<void> {
   await page.goto('/harness.html');
   await page.waitForFunction(() => window.inpage?.ready === true);
+  const { model = TINY_MODEL, ...options } = setup;
   await page.evaluate(
-    async ({ model, base, setup }) => {
+    async ({ model, base, options }) => {
       const engine = window.inpage.createEngine({ model });
-      const shim = window.inpage.installShim({ baseUrl: setup.baseUrl ?? base, engine, ...setup });
+      const shim = window.inpage.installShim({ baseUrl: options.baseUrl ?? base, engine, ...options });
       Object.assign(window, { engine, shim });
       await engine.ready();
     },
-    { model: TINY_MODEL, base: BASE, setup },
+    { model, base: BASE, options },
   );
 }
 

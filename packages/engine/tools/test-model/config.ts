@@ -1,6 +1,7 @@
 /**
  * Sizes of the models the project builds for itself (see README.md in this folder).
  */
+import { CHATML, type ChatFormat, TAGGED } from './tokenizer';
 
 export interface ModelSpec {
   /** Folder name under the models directory; also the id passed to from_pretrained. */
@@ -22,6 +23,8 @@ export interface ModelSpec {
   maxPositions: number;
   rmsNormEps: number;
   ropeTheta: number;
+  /** Special tokens and chat template. */
+  chat: ChatFormat;
 }
 
 export const TINY: ModelSpec = {
@@ -39,6 +42,17 @@ export const TINY: ModelSpec = {
   maxPositions: 2048,
   rmsNormEps: 1e-5,
   ropeTheta: 10000,
+  chat: TAGGED,
+};
+
+/** The tiny model's rule and sizes with ChatML's special tokens and template (no BOS, two EOS ids). */
+export const TINY_CHATML: ModelSpec = {
+  ...TINY,
+  name: 'inpage-tiny-chatml',
+  seed: 'inpage-tiny-chatml/v1',
+  // 256 bytes + the same 8 merges + ChatML's 5 special tokens.
+  vocabSize: 269,
+  chat: CHATML,
 };
 
 export const BENCH: ModelSpec = {
@@ -55,6 +69,7 @@ export const BENCH: ModelSpec = {
   maxPositions: 2048,
   rmsNormEps: 1e-5,
   ropeTheta: 10000,
+  chat: TAGGED,
 };
 
 /** Number of weights, embedding and lm_head (untied) included. */

@@ -19,7 +19,7 @@ import { BENCH, parameterCount, TINY } from './config';
 import { Random } from './random';
 import { positionIdsFromMask, referenceForward, type LayerCache } from './reference';
 import { ruleNext } from './rule';
-import { buildVocab, SPECIAL_TOKENS, tokenizerConfigJson, tokenizerJson } from './tokenizer';
+import { buildVocab, TAGGED, tokenizerConfigJson, tokenizerJson } from './tokenizer';
 import { buildWeights } from './weights';
 import { ensureModel } from './write-model';
 
@@ -93,7 +93,7 @@ describe('generator', () => {
 
 describe('tokenizer', () => {
   it('numbers the special tokens after the bytes and merges', () => {
-    expect(SPECIAL_TOKENS.map((t) => tokenizer.convert_tokens_to_ids(t))).toEqual([264, 265, 266, 267, 268, 269, 270]);
+    expect(TAGGED.specials.map((t) => tokenizer.convert_tokens_to_ids(t))).toEqual([264, 265, 266, 267, 268, 269, 270]);
     expect([tokenizer.bos_token_id, tokenizer.eos_token_id, tokenizer.pad_token_id]).toEqual([264, 265, 266]);
     expect(encode('<|user|>x<|end|>', false)).toEqual([[268, 120, 270]]);
   });

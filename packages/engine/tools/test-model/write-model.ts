@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parameterCount, type ModelSpec } from './config';
 import { buildOnnxModel } from './onnx-graph';
-import { BOS, buildVocab, EOS, PAD, specialId, tokenizerConfigJson, tokenizerJson, type Vocab } from './tokenizer';
+import { buildVocab, specialId, tokenizerConfigJson, tokenizerJson, type Vocab } from './tokenizer';
 import { buildWeights } from './weights';
 
 const STAMP = '.inpage-stamp.json';
@@ -34,7 +34,19 @@ export interface BuildResult {
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 const json = (value: object) => `${JSON.stringify(value, null, 2)}\n`;
 
+/** BOS, EOS (one id, or all of them where a format has several) and PAD ids, as config files state them. */
+function specialIds(vocab: Vocab) {
+  const { bos, eos, pad } = vocab.format;
+  const eosIds = eos.map((token) => specialId(vocab, token));
+  return {
+    bos_token_id: bos ? specialId(vocab, bos) : null,
+    eos_token_id: eosIds.length === 1 ? eosIds[0] : eosIds,
+    pad_token_id: specialId(vocab, pad),
+  };
+}
+
 export function configJson(spec: ModelSpec, vocab: Vocab): object {
+  const ids = specialIds(vocab);
   return {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
@@ -51,9 +63,10 @@ export function configJson(spec: ModelSpec, vocab: Vocab): object {
     rope_theta: spec.ropeTheta,
     attention_bias: false,
     mlp_bias: false,
-    bos_token_id: specialId(vocab, BOS),
-    eos_token_id: specialId(vocab, EOS),
-    pad_token_id: specialId(vocab, PAD),
+    bos_token_id: ids.bos_token_id,
+    // config.json names the turn's end; generation_config.json every id that stops.
+    eos_token_id: specialId(vocab, vocab.format.eos[0]),
+    pad_token_id: ids.pad_token_id,
     tie_word_embeddings: false,
     torch_dtype: 'float32',
     use_cache: true,
@@ -68,10 +81,7 @@ export function generateModelFiles(spec: ModelSpec): Map<string, Uint8Array | st
   const weights = buildWeights(spec, vocab);
   return new Map<string, Uint8Array | string>([
     ['config.json', json(configJson(spec, vocab))],
-    [
-      'generation_config.json',
-      json({ bos_token_id: specialId(vocab, BOS), eos_token_id: specialId(vocab, EOS), pad_token_id: specialId(vocab, PAD) }),
-    ],
+    ['generation_config.json', json(specialIds(vocab))],
     ['tokenizer.json', json(tokenizerJson(vocab))],
     ['tokenizer_config.json', json(tokenizerConfigJson(spec))],
     ['onnx/model.onnx', buildOnnxModel(spec, weights)],

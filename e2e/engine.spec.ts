@@ -192,4 +192,17 @@ test.describe('engine in a Web Worker', () => {
     expect(result.first).toEqual([0, 'finished after 100']);
     expect(result.after).toEqual([`cut: ${shutDown}`, `rejected: ${shutDown}`, `rejected: ${shutDown}`]);
   });
+
+  test('a worker whose script cannot load fails every call in words instead of hanging', async ({ page, context }) => {
+    await page.goto('/harness.html');
+    await page.waitForFunction(() => window.inpage?.ready === true);
+    await context.route('**/engine-worker-*.js', (route) => route.abort());
+    const outcomes = await page.evaluate(async () => {
+      const engine = window.inpage.createEngine();
+      const settle = (promise: Promise<unknown>) => promise.then(() => 'resolved', (error: Error) => error.message);
+      return Promise.all([settle(engine.load({ model: '/models/inpage-tiny/' })), settle(engine.tokenize('x'))]);
+    });
+    const message = "The engine's worker could not start: its script did not load. Check the connection and reload the page.";
+    expect(outcomes).toEqual([message, message]);
+  });
 });

@@ -26,6 +26,14 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   const terminated = new Promise<never>((_, reject) => (shutDown = reject));
   terminated.catch(() => undefined);
   const call = <T>(send: () => Promise<T>): Promise<T> => (closed ? terminated : Promise.race([send(), terminated]));
+  // A worker whose script cannot load (offline and not cached, a blocked URL) only says so with a
+  // plain 'error' event; every call would wait forever. An uncaught error inside a running worker
+  // comes as an ErrorEvent instead and leaves it working (each call reports its own failures).
+  worker.addEventListener('error', (event) => {
+    if (event instanceof ErrorEvent) return;
+    closed = true;
+    shutDown(new Error("The engine's worker could not start: its script did not load. Check the connection and reload the page."));
+  });
   const api = {
     load: (...args: Parameters<WorkerApi['load']>) => call(() => remote.load(...args)),
     tokenize: (...args: Parameters<WorkerApi['tokenize']>) => call(() => remote.tokenize(...args)),

@@ -3,7 +3,7 @@
  * our decode loop) next to a plain transformers.js `generate()` loop over the same model in
  * the same page, on WASM and on WebGPU (SwiftShader where there is no GPU). Prints a table.
  *
- * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs 3] [--devices wasm,webgpu]
+ * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs N] [--devices wasm,webgpu]
  */
 import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
@@ -21,7 +21,7 @@ const devices = (args.get('devices') ?? 'wasm,webgpu').split(',') as ('wasm' | '
 const port = Number(args.get('port') ?? 4174);
 // SwiftShader emulates the GPU on the CPU: keep its runs short.
 const tokensFor = (device: string) => Number(args.get('tokens') ?? (device === 'wasm' ? 64 : 16));
-const runs = Number(args.get('runs') ?? 3);
+const runsFor = (device: string) => Number(args.get('runs') ?? (device === 'wasm' ? 7 : 3));
 const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(2);
 
 const server = spawn('node_modules/.bin/vite', ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
@@ -71,16 +71,23 @@ async function main() {
     await page.goto(`http://127.0.0.1:${port}/bench.html`);
     await page.waitForFunction(() => window.bench?.ready === true);
     const tokens = tokensFor(device);
-    const engine = summarize(
-      await page.evaluate(({ model, device, prompt, tokens, runs }) => window.bench.engineRun(model, device, prompt, tokens, runs), {
-        model, device, prompt, tokens, runs,
-      }),
-    );
-    const plain = summarize(
-      await page.evaluate(({ model, device, prompt, tokens, runs }) => window.bench.plainRun(model, device, prompt, tokens, runs), {
-        model, device, prompt, tokens, runs,
-      }),
-    );
+    const runs = runsFor(device);
+    await page.evaluate(({ model, device }) => window.bench.open(model, device), { model, device });
+    // Alternate, and swap who goes first each run: drift in the machine's speed hits both sides alike.
+    const engineRuns: Result[] = [];
+    const plainRuns: Result[] = [];
+    const once = (side: 'engine' | 'plain', run: number) =>
+      page.evaluate(
+        ({ side, run, prompt, tokens }) => (side === 'engine' ? window.bench.engineOnce : window.bench.plainOnce)(run, prompt, tokens),
+        { side, run, prompt, tokens },
+      );
+    for (let run = 0; run < runs; run++) {
+      const order = run % 2 === 0 ? (['engine', 'plain'] as const) : (['plain', 'engine'] as const);
+      for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await once(side, run));
+    }
+    await page.evaluate(() => window.bench.close());
+    const engine = summarize(engineRuns);
+    const plain = summarize(plainRuns);
     const threads = await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 1));
     rows.push([
       device,
@@ -91,13 +98,14 @@ async function main() {
       engine.ttftMs.toFixed(0),
       plain.ttftMs.toFixed(0),
       String(threads),
+      String(runs - 1),
     ]);
     await browser.close();
   }
-  const header = ['device', 'tokens', 'engine tok/s', 'plain tok/s', 'ratio', 'engine TTFT ms', 'plain TTFT ms', 'cores'];
+  const header = ['device', 'tokens', 'engine tok/s', 'plain tok/s', 'ratio', 'engine TTFT ms', 'plain TTFT ms', 'cores', 'runs'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
-  console.log(`model ${model}, prompt ${prompt.length} chars, median of ${Math.max(1, runs - 1)} runs after a warm-up`);
+  console.log(`model ${model}, prompt ${prompt.length} chars; engine and plain runs alternate; medians of the runs after a warm-up`);
   console.log(line(header));
   for (const row of rows) console.log(line(row));
 }

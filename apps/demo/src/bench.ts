@@ -1,13 +1,14 @@
-import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import { createEngine } from '@inpage/engine';
+import { createEngine, type Engine } from '@inpage/engine';
 
 /**
  * Decode speed of the engine (worker, comlink, our decode loop) against the plainest
  * transformers.js use of the same model in the same page: `model.generate()`, greedy.
  * Both generate exactly `tokens` tokens after the same prompt; time to first token is the
- * prompt's forward pass plus one token, as a client sees it.
+ * prompt's forward pass plus one token, as a client sees it. Both stay loaded and the caller
+ * alternates their runs, so a machine that slows down or speeds up affects both alike.
  */
 export interface BenchResult {
   ttftMs: number;
@@ -23,32 +24,37 @@ function promptOf(run: number, prompt: string): string {
   return `${run} ${prompt}`;
 }
 
-async function engineRun(model: string, device: 'wasm' | 'webgpu', prompt: string, tokens: number, runs: number) {
-  const engine = createEngine();
+/** Both contenders, loaded side by side in this page so their runs can alternate. */
+let engine: Engine | null = null;
+let plain: { lm: PreTrainedModel; tokenizer: PreTrainedTokenizer } | null = null;
+
+async function open(model: string, device: 'wasm' | 'webgpu'): Promise<void> {
+  engine = createEngine();
   await engine.load({ model, device, dtype: 'fp32' });
-  const results: BenchResult[] = [];
-  for (let run = 0; run < runs; run++) {
-    const inputIds = (await engine.tokenize(promptOf(run, prompt))).map((t) => t.id);
-    const start = performance.now();
-    let first = 0;
-    let count = 0;
-    for await (const event of engine.generate({
-      inputIds,
-      maxNewTokens: tokens,
-      ignoreEos: true,
-      sampling: { doSample: false },
-    })) {
-      if (event.type !== 'token') continue;
-      if (++count === 1) first = performance.now();
-    }
-    const end = performance.now();
-    results.push({ ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count });
-  }
-  engine.terminate();
-  return results;
+  plain = await loadPlain(model, device);
 }
 
-async function plainRun(model: string, device: 'wasm' | 'webgpu', prompt: string, tokens: number, runs: number) {
+async function close(): Promise<void> {
+  engine?.terminate();
+  await plain?.lm.dispose();
+  engine = plain = null;
+}
+
+/** One greedy generation of exactly `tokens` tokens through the engine client. */
+async function engineOnce(run: number, prompt: string, tokens: number): Promise<BenchResult> {
+  const inputIds = (await engine!.tokenize(promptOf(run, prompt))).map((t) => t.id);
+  const start = performance.now();
+  let first = 0;
+  let count = 0;
+  for await (const event of engine!.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } })) {
+    if (event.type !== 'token') continue;
+    if (++count === 1) first = performance.now();
+  }
+  const end = performance.now();
+  return { ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count };
+}
+
+async function loadPlain(model: string, device: 'wasm' | 'webgpu') {
   const url = new URL(model, location.href);
   const cut = url.pathname.replace(/\/$/, '').lastIndexOf('/');
   Object.assign(env, {
@@ -61,29 +67,30 @@ async function plainRun(model: string, device: 'wasm' | 'webgpu', prompt: string
   const id = url.pathname.replace(/\/$/, '').slice(cut + 1);
   const tokenizer = await AutoTokenizer.from_pretrained(id);
   const lm: PreTrainedModel = await AutoModelForCausalLM.from_pretrained(id, { device, dtype: 'fp32' });
-  const results: BenchResult[] = [];
-  for (let run = 0; run < runs; run++) {
-    const inputs = tokenizer(promptOf(run, prompt));
-    const start = performance.now();
-    let first = 0;
-    let count = 0;
-    // A streamer's put() is called once per generated token (first with the prompt).
-    const streamer = {
-      put: (value: bigint[][]) => {
-        if (value[0].length !== 1 || performance.now() < start) return;
-        if (++count === 1) first = performance.now();
-      },
-      end: () => undefined,
-    };
-    await lm.generate({ ...inputs, max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false, streamer: streamer as never });
-    const end = performance.now();
-    results.push({ ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count });
-  }
-  await lm.dispose();
-  return results;
+  return { lm, tokenizer };
 }
 
-const bench = { engineRun, plainRun, ready: true };
+/** The same generation through transformers.js's own `generate()` on the main thread. */
+async function plainOnce(run: number, prompt: string, tokens: number): Promise<BenchResult> {
+  const { lm, tokenizer } = plain!;
+  const inputs = tokenizer(promptOf(run, prompt));
+  const start = performance.now();
+  let first = 0;
+  let count = 0;
+  // A streamer's put() is called once per generated token (first with the prompt).
+  const streamer = {
+    put: (value: bigint[][]) => {
+      if (value[0].length !== 1 || performance.now() < start) return;
+      if (++count === 1) first = performance.now();
+    },
+    end: () => undefined,
+  };
+  await lm.generate({ ...inputs, max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false, streamer: streamer as never });
+  const end = performance.now();
+  return { ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count };
+}
+
+const bench = { open, engineOnce, plainOnce, close, ready: true };
 declare global {
   interface Window {
     bench: typeof bench;

@@ -1,5 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { BASE, json, openShim } from './support/shim';
+import { ABC } from './support/tools';
 
 // The same greedy rule under another convention (packages/engine/tools/test-model/tokenizer.ts, CHATML):
 // no BOS token, `<|im_end|>` and `<|endoftext|>` both end a generation, a ChatML template that places the
@@ -73,16 +74,8 @@ test.describe('a ChatML model with no BOS and two EOS tokens', () => {
 
   test('tools: listed by the template itself, and the call comes back as tool_calls', async ({ page }) => {
     test.setTimeout(240_000);
-    const abc = {
-      type: 'function' as const,
-      function: {
-        name: 'abc',
-        description: 'Weather in a city',
-        parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 3 } }, required: ['city'] },
-      },
-    };
     const messages = [{ role: 'user' as const, content: 'Hi' }];
-    const templated = (await json(page, '/chat_tokenize', { messages, tools: [abc], tool_choice: 'required', tool_prompt: 'Call one.' }))
+    const templated = (await json(page, '/chat_tokenize', { messages, tools: [ABC], tool_choice: 'required', tool_prompt: 'Call one.' }))
       .body as { templated_text: string };
     expect(templated.templated_text).toBe(
       '<|im_start|>system\n# Tools\n<tools>\n' +
@@ -96,7 +89,7 @@ test.describe('a ChatML model with no BOS and two EOS tokens', () => {
         const completion = await openai.chat.completions.create({ model: 'tgi', messages, temperature: 0, tools: [abc], tool_choice: 'required' });
         return completion.choices[0];
       },
-      { base: BASE, messages, abc },
+      { base: BASE, messages, abc: ABC },
     );
     expect(call).toMatchObject({
       message: { role: 'assistant', tool_calls: [{ type: 'function', function: { name: 'abc', arguments: '{"city":"abc"}' } }] },

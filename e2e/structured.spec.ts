@@ -1,21 +1,13 @@
 import { expect, type Page, test } from '@playwright/test';
 import { greenList } from '../packages/engine/src/sampling/watermark';
 import { BASE, call, json, openShim, sseData } from './support/shim';
+import { ABC } from './support/tools';
 
 // Constrained decoding, tools and the other TGI parameters, through the real page, shim, worker, grammar
 // engine and test model. The model's greedy rule (the last byte decides: a..y → next letter, `"` or `,` → a)
 // makes the outputs exact wherever the grammar leaves one path or allows the rule's token.
 
 const ALPHABET = 'abcdefghijklmnopqrstuvwxyz';
-/** A tool whose call the rule spells out: after `"_name":"` comes `a`, then `b`, `c`; the city is "abc" too. */
-const ABC = {
-  type: 'function' as const,
-  function: {
-    name: 'abc',
-    description: 'Weather in a city',
-    parameters: { type: 'object', properties: { city: { type: 'string', maxLength: 3 } }, required: ['city'] },
-  },
-};
 const XYZ = { type: 'function' as const, function: { name: 'xyz', parameters: { type: 'object', properties: {} } } };
 /** Under tool_choice "auto", `n` is forced (nzz and no_tool share it) and the rule then picks `o`: no_tool. */
 const NZZ = { type: 'function' as const, function: { name: 'nzz', parameters: { type: 'object', properties: {} } } };

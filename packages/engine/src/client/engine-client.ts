@@ -25,7 +25,16 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   let shutDown!: (error: Error) => void;
   const terminated = new Promise<never>((_, reject) => (shutDown = reject));
   terminated.catch(() => undefined);
-  const call = <T>(send: () => Promise<T>): Promise<T> => (closed ? terminated : Promise.race([send(), terminated]));
+  // Calls in flight (of any kind), for idle(): an engine is retired only once nothing waits on it.
+  let calls = 0;
+  const call = <T>(send: () => Promise<T>): Promise<T> => {
+    if (closed) return terminated;
+    calls++;
+    return Promise.race([send(), terminated]).finally(() => {
+      calls--;
+      notifyIdle();
+    });
+  };
   // A worker whose script cannot load (offline and not cached, a blocked URL) only says so with a
   // plain 'error' event; every call would wait forever. An uncaught error inside a running worker
   // comes as an ErrorEvent instead and leaves it working (each call reports its own failures).
@@ -49,6 +58,9 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   let nextId = 1;
   let pending = 0;
   const whenIdle: (() => void)[] = [];
+  function notifyIdle(): void {
+    if (pending === 0 && calls === 0) whenIdle.splice(0).forEach((resolve) => resolve());
+  }
 
   const load = (loadOptions: LoadOptions, onEvent?: (event: LoadEvent) => void): Promise<ModelInfo> => {
     state = { state: 'loading', model: loadOptions.model };
@@ -104,7 +116,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
             events.port1.close();
             pending--;
             signal?.removeEventListener('abort', cancel);
-            if (pending === 0) whenIdle.splice(0).forEach((resolve) => resolve());
+            notifyIdle();
           };
           events.port1.onmessage = ({ data: event }: MessageEvent<WireEvent>) => {
             if (event.type === 'error') channel.fail(rebuildError(event));
@@ -123,7 +135,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
       };
     },
     pending: () => pending,
-    idle: () => (pending === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve))),
+    idle: () => (pending === 0 && calls === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve))),
     listCachedModels: () => api.listCachedModels(),
     deleteCachedModel: (modelId) => api.deleteCachedModel(modelId),
     terminate() {

@@ -37,7 +37,7 @@ export interface Engine {
   generate(request: GenerateRequest, options?: { signal?: AbortSignal }): AsyncIterable<GenerateEvent>;
   /** Requests waiting + running. */
   pending(): number;
-  /** Resolves when no generation is waiting or running (at once if none is). */
+  /** Resolves when nothing is waiting or running: no generation, no other call in flight (at once if so). */
   idle(): Promise<void>;
   listCachedModels(): Promise<CachedModel[]>;
   deleteCachedModel(modelId: string): Promise<void>;

@@ -18,13 +18,18 @@ export function mountCachePanel(root: HTMLElement, session: Session): void {
   root.append(list, quota, h('div', { class: 'row' }, refreshButton, deleteAll), status);
 
   let models: CachedModel[] = [];
+  let failed = false;
   async function refresh() {
     try {
       models = await session.engine().listCachedModels();
     } catch (error) {
       status.textContent = explain(error).detail;
+      failed = true;
       return;
     }
+    // A failure is over once the list reads again (other notes, such as "Deleted …", stay).
+    if (failed) status.textContent = '';
+    failed = false;
     deleteAll.disabled = models.length === 0;
     fill(list, models.length === 0
       ? h('li', { class: 'muted' }, 'No model is cached yet.')

@@ -25,6 +25,22 @@ export interface ChatFormat {
 }
 
 /**
+ * Jinja lines that write a message's content, given as a string or as a list of {type: 'text'} parts
+ * (joined), indented by `indent`.
+ */
+function messageContent(indent: string): string[] {
+  return [
+    "{%- if message['content'] is string %}",
+    "    {{- message['content'] }}",
+    '{%- else %}',
+    "    {%- for part in message['content'] or [] %}",
+    "        {%- if part['type'] == 'text' %}{{- part['text'] }}{%- endif %}",
+    '    {%- endfor %}',
+    '{%- endif %}',
+  ].map((line) => indent + line);
+}
+
+/**
  * The tagged format. Its template emits the BOS token itself (transformers.js tokenizes rendered chats without
  * special tokens), renders `tools` as a system block of JSON schemas, message content given as a string or as a
  * list of {type: 'text'} parts, and assistant `tool_calls` as JSON. Every tag trims the whitespace before it, so
@@ -46,13 +62,7 @@ export const TAGGED: ChatFormat = {
     '{%- endif %}',
     '{%- for message in messages %}',
     "    {{- '<|' + message['role'] + '|>\\n' }}",
-    "    {%- if message['content'] is string %}",
-    "        {{- message['content'] }}",
-    '    {%- else %}',
-    "        {%- for part in message['content'] or [] %}",
-    "            {%- if part['type'] == 'text' %}{{- part['text'] }}{%- endif %}",
-    '        {%- endfor %}',
-    '    {%- endif %}',
+    ...messageContent('    '),
     "    {%- if message['tool_calls'] %}",
     "        {{- message['tool_calls'] | tojson }}",
     '    {%- endif %}',
@@ -87,13 +97,7 @@ export const CHATML: ChatFormat = {
     '{%- for message in messages %}',
     "    {%- if not (message['role'] == 'system' and loop.first) %}",
     "        {{- '<|im_start|>' + message['role'] + '\\n' }}",
-    "        {%- if message['content'] is string %}",
-    "            {{- message['content'] }}",
-    '        {%- else %}',
-    "            {%- for part in message['content'] or [] %}",
-    "                {%- if part['type'] == 'text' %}{{- part['text'] }}{%- endif %}",
-    '            {%- endfor %}',
-    '        {%- endif %}',
+    ...messageContent('        '),
     "        {%- for call in message['tool_calls'] or [] %}",
     "            {{- '<tool_call>\\n' + (call['function'] | tojson) + '\\n</tool_call>' }}",
     '        {%- endfor %}',

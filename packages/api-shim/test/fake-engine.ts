@@ -51,6 +51,15 @@ export const MODEL_INFO: ModelInfo = {
   specialTokenIds: [BOS, EOS],
   hasChatTemplate: true,
   templateUsesTools: false,
+  batching: {
+    maxBatchSize: 8,
+    maxBatchPrefillTokens: 4096,
+    maxBatchTotalTokens: 16384,
+    maxWaitingTokens: 20,
+    waitingServedRatio: 0.3,
+    prefillChunkTokens: 512,
+    prefixCacheBytes: 16 * 1024 ** 2,
+  },
 };
 
 function nextId(last: number): number {

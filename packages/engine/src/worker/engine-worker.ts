@@ -3,14 +3,13 @@ import * as Comlink from 'comlink';
 // The app serves onnxruntime-web's runtime itself (bundled as assets), so nothing loads from a CDN.
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
-import { generate } from '../decode/generate';
 import { loadModel, type LoadedModel } from '../model/load';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
-import { RequestQueue } from '../scheduler/queue';
+import { Scheduler } from '../scheduler/scheduler';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
 
-const queue = new RequestQueue();
+const scheduler = new Scheduler();
 const running = new Map<number, AbortController>();
 let current: Promise<LoadedModel> | null = null;
 
@@ -22,9 +21,9 @@ function model(): Promise<LoadedModel> {
 const api: WorkerApi = {
   async load(options, baseUrl, onEvent) {
     const previous = current;
-    // Loading takes the queue's turn, so a running generation finishes on the old model first.
-    const next = queue.run(new AbortController().signal, async () => {
-      await previous?.then(async (old) => (await old.prompts.clear(), old.model.dispose())).catch(() => undefined);
+    // Loading takes the queue's turn, so running generations finish on the old model first.
+    const next = scheduler.exclusive(async () => {
+      await previous?.then(async (old) => (old.prefixes.clear(), old.model.dispose())).catch(() => undefined);
       return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, onEvent, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
@@ -50,7 +49,7 @@ const api: WorkerApi = {
     const onEvent = (event: WireEvent) => events.postMessage(event);
     try {
       const loaded = await model();
-      await queue.run(controller.signal, (queuedMs) => generate(loaded, request, onEvent, controller.signal, queuedMs));
+      await scheduler.generate(loaded, request, onEvent, controller.signal);
     } catch (error) {
       const { name, message } = error instanceof Error ? error : new Error(String(error));
       onEvent({ type: 'error', name, message });

@@ -1,5 +1,6 @@
 /** The engine vocabulary the shim depends on (types only: the shim never imports engine code). */
 export type {
+  BatchStats,
   ChatTemplateOptions,
   Device,
   Dtype,

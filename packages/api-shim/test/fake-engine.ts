@@ -9,6 +9,7 @@
  */
 import type { Engine, EngineState } from '../src/engine';
 import type {
+  BatchStats,
   ChatTemplateOptions,
   FinishReason,
   GenerateEvent,
@@ -183,6 +184,12 @@ export class FakeEngine implements Engine {
 
   pending(): number {
     return this.waiting;
+  }
+
+  /** No batches of its own: every pending request counts as running. */
+  async batchStats(): Promise<BatchStats> {
+    const none = { count: 0, ms: [] };
+    return { queueSize: 0, batchCurrentSize: this.waiting, batchNextSize: this.waiting, cachedTokens: 0, prefill: none, decode: none };
   }
 
   idle(): Promise<void> {

@@ -165,9 +165,6 @@ function recordSuccess(ctx: ShimContext, finish: FinishEvent, t: Timing): void {
     inferenceS: t.inferenceMs / 1000,
     perTokenS: t.timePerTokenMs / 1000,
     generatedTokens: finish.generatedTokens,
-    prefillS: finish.timings.prefillMs / 1000,
-    decodeS: finish.timings.decodeMs / 1000,
-    decodeSteps: Math.max(finish.generatedTokens - 1, 0),
   });
 }
 

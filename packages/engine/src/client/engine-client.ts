@@ -50,6 +50,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     applyChatTemplate: (...args: Parameters<WorkerApi['applyChatTemplate']>) => call(() => remote.applyChatTemplate(...args)),
     generate: (...args: Parameters<WorkerApi['generate']>) => call(() => remote.generate(...args)),
     cancel: (id: number) => call(() => remote.cancel(id)),
+    batchStats: () => call(() => remote.batchStats()),
     listCachedModels: () => call(() => remote.listCachedModels()),
     deleteCachedModel: (modelId: string) => call(() => remote.deleteCachedModel(modelId)),
   };
@@ -135,6 +136,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
       };
     },
     pending: () => pending,
+    batchStats: () => api.batchStats(),
     idle: () => (pending === 0 && calls === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve))),
     listCachedModels: () => api.listCachedModels(),
     deleteCachedModel: (modelId) => api.deleteCachedModel(modelId),

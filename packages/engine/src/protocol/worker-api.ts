@@ -1,4 +1,5 @@
 import type {
+  BatchStats,
   CachedModel,
   ChatTemplateOptions,
   GenerateEvent,
@@ -30,6 +31,8 @@ export interface WorkerApi {
    */
   generate(id: number, request: GenerateRequest, events: MessagePort): Promise<void>;
   cancel(id: number): void;
+  /** A snapshot of the scheduler; forward durations are handed over once (since the last call). */
+  batchStats(): BatchStats;
   listCachedModels(): Promise<CachedModel[]>;
   deleteCachedModel(modelId: string): Promise<void>;
 }

@@ -83,7 +83,7 @@ export class Scheduler {
     const copy = structuredClone(this.stats);
     this.stats.prefill.ms = [];
     this.stats.decode.ms = [];
-    copy.queueSize = this.queue.length;
+    copy.queueSize = this.queue.filter((e) => 'seq' in e).length;
     return copy;
   }
 

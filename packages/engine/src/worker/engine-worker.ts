@@ -63,6 +63,8 @@ const api: WorkerApi = {
     running.get(id)?.abort();
   },
 
+  batchStats: () => scheduler.takeStats(),
+
   listCachedModels: () => listCachedModels(),
   deleteCachedModel: (modelId) => deleteCachedModel(modelId),
 };

@@ -90,7 +90,83 @@ async function plainOnce(run: number, prompt: string, tokens: number): Promise<B
   return { ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count };
 }
 
-const bench = { open, engineOnce, plainOnce, close, ready: true };
+interface Stream {
+  start: number;
+  first: number;
+  end: number;
+  count: number;
+}
+
+/** One greedy stream of exactly `tokens` tokens (fewer when `signal` stops it). */
+async function stream(prompt: string, tokens: number, signal?: AbortSignal, onToken?: (count: number) => void): Promise<Stream> {
+  const inputIds = (await engine!.tokenize(prompt)).map((t) => t.id);
+  const s: Stream = { start: performance.now(), first: 0, end: 0, count: 0 };
+  try {
+    for await (const event of engine!.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } }, { signal })) {
+      if (event.type !== 'token') continue;
+      if (++s.count === 1) s.first = performance.now();
+      onToken?.(s.count);
+    }
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+  }
+  s.end = performance.now();
+  return s;
+}
+
+/** `n` streams started together: their tokens per second of wall time, prefills included. */
+async function concurrent(run: number, prompt: string, tokens: number, n: number): Promise<number> {
+  const start = performance.now();
+  const streams = await Promise.all(Array.from({ length: n }, (_, i) => stream(promptOf(run * 100 + i, prompt), tokens)));
+  const end = Math.max(...streams.map((s) => s.end));
+  return (streams.reduce((total, s) => total + s.count, 0) * 1000) / (end - start);
+}
+
+/** Time to first token of a request that arrives while 3 streams decode (they are then stopped). */
+async function ttftUnderLoad(run: number, prompt: string, tokens: number): Promise<number> {
+  const stop = new AbortController();
+  let warm!: () => void;
+  const decoding = new Promise<void>((resolve) => (warm = resolve));
+  let started = 0;
+  const others = Array.from({ length: 3 }, (_, i) =>
+    stream(promptOf(run * 100 + 50 + i, prompt), tokens * 4, stop.signal, (count) => count === 2 && ++started === 3 && warm()),
+  );
+  await decoding;
+  const newcomer = await stream(promptOf(run * 100 + 60, prompt), 1);
+  stop.abort();
+  await Promise.all(others);
+  return newcomer.first - newcomer.start;
+}
+
+/**
+ * A chat's fifth turn: four turns run first (each prompt the previous one plus its answer and a new
+ * question), optionally another conversation in between; returns the fifth turn's time to first
+ * token and that of a cold prompt of the same length (its first character differs, so nothing is shared).
+ */
+async function chatTurn5(run: number, prompt: string, between: boolean): Promise<{ reused: number; cold: number }> {
+  const ask = async (text: string, tokens: number) => {
+    const s = await stream(text, tokens);
+    return { ttft: s.first - s.start, text };
+  };
+  let text = `${run} A ${prompt}`;
+  for (let turn = 1; turn <= 4; turn++) {
+    const inputIds = (await engine!.tokenize(text)).map((t) => t.id);
+    let answer = '';
+    for await (const e of engine!.generate({ inputIds, maxNewTokens: 8, sampling: { doSample: false } })) {
+      if (e.type === 'token') answer += e.token.text;
+    }
+    text += `${answer}\nQuestion ${turn}: and then?\n`;
+  }
+  if (between) await ask(`${run} B ${prompt}`, 8);
+  const reused = (await ask(text, 1)).ttft;
+  const cold = (await ask(`${run} C${text.slice(`${run} A`.length)}`, 1)).ttft;
+  return { reused, cold };
+}
+
+/** The engine's scheduler figures (decode steps, bytes read back from the GPU). */
+const stats = () => engine!.batchStats();
+
+const bench = { open, engineOnce, plainOnce, concurrent, ttftUnderLoad, chatTurn5, stats, close, ready: true };
 declare global {
   interface Window {
     bench: typeof bench;

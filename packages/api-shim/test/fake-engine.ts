@@ -189,7 +189,7 @@ export class FakeEngine implements Engine {
   /** No batches of its own: every pending request counts as running. */
   async batchStats(): Promise<BatchStats> {
     const none = { count: 0, ms: [] };
-    return { queueSize: 0, batchCurrentSize: this.waiting, batchNextSize: this.waiting, cachedTokens: 0, prefill: none, decode: none };
+    return { queueSize: 0, batchCurrentSize: this.waiting, batchNextSize: this.waiting, cachedTokens: 0, prefill: none, decode: none, readbackBytes: 0 };
   }
 
   idle(): Promise<void> {

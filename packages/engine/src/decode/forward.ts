@@ -1,5 +1,8 @@
 import { DynamicCache, Tensor, type PreTrainedModel } from '@huggingface/transformers';
 
+/** Bytes copied from GPU to CPU memory since load (0 on WASM, where everything is in CPU memory). */
+export const readback = { bytes: 0 };
+
 /**
  * One forward pass over a batch: `ids` [batch × n] after the cache's positions, under an
  * attention mask that covers past and new positions ([batch × total], 0 over left padding;
@@ -21,6 +24,11 @@ export async function forward(
     past_key_values: cache ?? undefined,
   })) as Record<string, Tensor>;
   const next = keepPresent(cache, outputs);
+  // On a GPU session the outputs that arrive in CPU memory (the logits) were read back.
+  const values = Object.values(outputs);
+  if (values.some((t) => t.location === 'gpu-buffer')) {
+    for (const t of values) if (t.location === 'cpu') readback.bytes += (t.data as ArrayBufferView).byteLength;
+  }
   // fp16 models return fp16 logits; sampling works in fp32.
   const logits = outputs.logits.type === 'float32' ? outputs.logits : outputs.logits.to('float32');
   return { logits: logits.data as Float32Array, vocab: logits.dims.at(-1)!, cache: next };

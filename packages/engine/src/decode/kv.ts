@@ -1,4 +1,5 @@
 import { Tensor } from '@huggingface/transformers';
+import { readback } from './forward';
 
 /**
  * Keys and values in CPU memory, one [1, heads, positions, headDim] array per cache input name,
@@ -29,7 +30,10 @@ export function isAttentionKv(cache: Record<string, Tensor>): boolean {
 
 /** A tensor's values in CPU memory (downloaded when they live on the GPU). */
 export async function hostData(tensor: Tensor): Promise<KvData> {
-  return (tensor.location === 'cpu' ? tensor.data : await tensor.ort_tensor.getData()) as KvData;
+  if (tensor.location === 'cpu') return tensor.data as KvData;
+  const data = (await tensor.ort_tensor.getData()) as KvData;
+  readback.bytes += data.byteLength;
+  return data;
 }
 
 /** Bytes one position of `kv` takes. */

@@ -46,6 +46,8 @@ export interface BatchStats {
   /** Forward passes since load, and each one's duration (ms) since the previous snapshot. */
   prefill: { count: number; ms: number[] };
   decode: { count: number; ms: number[] };
+  /** Bytes read back from the GPU since load (logits, and caches regrouped or kept): 0 on WASM. */
+  readbackBytes: number;
 }
 
 export interface LoadOptions {

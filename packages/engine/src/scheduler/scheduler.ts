@@ -1,4 +1,5 @@
 import { RunningBatch } from '../decode/batch';
+import { readback } from '../decode/forward';
 import type { HostKv } from '../decode/kv';
 import { Sequence } from '../decode/sequence';
 import type { LoadedModel } from '../model/load';
@@ -43,6 +44,7 @@ export class Scheduler {
     cachedTokens: 0,
     prefill: { count: 0, ms: [] },
     decode: { count: 0, ms: [] },
+    readbackBytes: 0,
   };
 
   /** Run one generation; resolves after its finish event, rejects on error or abort (at once). */
@@ -84,6 +86,7 @@ export class Scheduler {
     this.stats.prefill.ms = [];
     this.stats.decode.ms = [];
     copy.queueSize = this.queue.filter((e) => 'seq' in e).length;
+    copy.readbackBytes = readback.bytes;
     return copy;
   }
 

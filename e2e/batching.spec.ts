@@ -56,10 +56,7 @@ test.describe('continuous batching', () => {
 });
 
 test.describe('batching through the shim', () => {
-  test.beforeEach(async ({ page }, testInfo) => {
-    test.skip(testInfo.project.name === 'webgpu', 'the shim part does not depend on the device');
-    await openShim(page);
-  });
+  test.beforeEach(async ({ page }) => openShim(page));
 
   test('/info shows the bounds; multi-prompt completions run as one batch and stream interleaved', async ({ page }) => {
     const info = (await json(page, '/info')).body as Record<string, number>;

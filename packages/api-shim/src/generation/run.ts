@@ -19,6 +19,8 @@ export interface GenerationInput {
   parameters: GenerateParameters;
   /** True for raw inputs; false for chat-templated text (the template writes its own special tokens). */
   addSpecialTokens: boolean;
+  /** False when no token's logprob is ever shown (chat without logprobs, completions): greedy steps skip the log-softmax. */
+  logprobs?: boolean;
 }
 
 export interface RunOptions {

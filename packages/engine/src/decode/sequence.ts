@@ -81,7 +81,10 @@ export class Sequence {
     this.prefillMs = now - this.prefillStart;
     this.decodeStart = now;
     if (this.wantsPrefillLogits) this.prefill = prefillTokens(this.prompt, logits, vocab, this.decodeRaw);
-    this.chooser = createTokenChooser(this.request.sampling, vocab, this.prompt, { watermark: this.request.watermark });
+    this.chooser = createTokenChooser(this.request.sampling, vocab, this.prompt, {
+      watermark: this.request.watermark,
+      logprobs: this.request.logprobs !== false,
+    });
   }
 
   /** Starts computing this step's grammar mask (it can run while the forward pass does). */

@@ -16,12 +16,15 @@ export async function forward(
   ids: readonly number[],
   batch: number,
   mask: BigInt64Array,
+  { lastOnly = true } = {},
 ): Promise<{ logits: Float32Array; vocab: number; cache: DynamicCache }> {
   const n = ids.length / batch;
   const outputs = (await model.forward({
     input_ids: new Tensor('int64', BigInt64Array.from(ids, BigInt), [batch, n]),
     attention_mask: new Tensor('int64', mask, [batch, mask.length / batch]),
     past_key_values: cache ?? undefined,
+    // Exports that can return the last position's logits only: the others are never computed or read.
+    ...(lastOnly && n > 1 && keepsLogits(model) && { num_logits_to_keep: new Tensor('int64', [1n], []) }),
   })) as Record<string, Tensor>;
   const next = keepPresent(cache, outputs);
   // On a GPU session the outputs that arrive in CPU memory (the logits) were read back.
@@ -53,6 +56,11 @@ function keepPresent(cache: DynamicCache | null, outputs: Record<string, Tensor>
   return cache;
 }
 
+function keepsLogits(model: PreTrainedModel): boolean {
+  const sessions = (model as unknown as { sessions: Record<string, { inputNames: string[] }> }).sessions;
+  return sessions.model?.inputNames.includes('num_logits_to_keep') ?? false;
+}
+
 /** The tensors of a cache, by input name. */
 export function cacheTensors(cache: DynamicCache): Record<string, Tensor> {
   return { ...(cache as unknown as Record<string, Tensor>) };
@@ -67,9 +75,10 @@ export class ForwardPass {
     readonly ids: number[] = [],
   ) {}
 
-  async run(ids: readonly number[]): Promise<{ logits: Float32Array; vocab: number }> {
+  /** `allLogits`: every position's logits (prompt logprobs), not only the last one's. */
+  async run(ids: readonly number[], allLogits = false): Promise<{ logits: Float32Array; vocab: number }> {
     const total = this.ids.length + ids.length;
-    const out = await forward(this.model, this.cache, ids, 1, new BigInt64Array(total).fill(1n));
+    const out = await forward(this.model, this.cache, ids, 1, new BigInt64Array(total).fill(1n), { lastOnly: !allLogits });
     this.cache = out.cache;
     this.ids.push(...ids);
     return out;

@@ -180,7 +180,7 @@ export class Scheduler {
       const start = performance.now();
       seq.startPrefill(start);
       try {
-        const { logits, vocab } = await seq.pass!.run(ids);
+        const { logits, vocab } = await seq.pass!.run(ids, seq.wantsPrefillLogits);
         this.record('prefill', start);
         seq.kvTokens.push(...ids);
         if (seq.pending.length > 0) continue;

@@ -169,6 +169,10 @@ async function batchingFigures(page: BenchPage, device: string, tokens: number, 
       `chat turn 5 TTFT with prefix reuse${between ? ' (another conversation in between)' : ''}: ${reused.toFixed(0)} ms / cold ${cold.toFixed(0)} ms = ${(reused / cold).toFixed(2)}`,
     );
   }
+  const drift = await page.evaluate(({ prompt, tokens }) => window.bench.batchedVsAlone(0, prompt, tokens), { prompt, tokens });
+  lines.push(
+    `batched vs alone (4 greedy streams): ${drift.identical}/${drift.streams} identical, largest logprob difference ${drift.maxLogprobDiff.toExponential(1)}`,
+  );
   if (device === 'webgpu') {
     const perStep = await page.evaluate(async (tokens) => {
       const before = await window.bench.stats();

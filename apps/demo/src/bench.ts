@@ -163,10 +163,38 @@ async function chatTurn5(run: number, prompt: string, between: boolean): Promise
   return { reused, cold };
 }
 
+/**
+ * Four greedy streams alone, then batched together: how far their logprobs move (up to the first
+ * token that differs, after which they are not comparable) and how many streams kept every token.
+ */
+async function batchedVsAlone(run: number, prompt: string, tokens: number): Promise<{ maxLogprobDiff: number; identical: number; streams: number }> {
+  const once = async (text: string) => {
+    const inputIds = (await engine!.tokenize(text)).map((t) => t.id);
+    const out: { id: number; logprob: number }[] = [];
+    for await (const e of engine!.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } })) {
+      if (e.type === 'token') out.push(e.token);
+    }
+    return out;
+  };
+  const prompts = [0, 1, 2, 3].map((i) => promptOf(run * 100 + 70 + i, prompt.slice(0, prompt.length - i * 7)));
+  const alone = [];
+  for (const p of prompts) alone.push(await once(p));
+  const batched = await Promise.all(prompts.map(once));
+  let maxLogprobDiff = 0;
+  let identical = 0;
+  alone.forEach((a, s) => {
+    const b = batched[s];
+    let k = 0;
+    for (; k < a.length && a[k].id === b[k].id; k++) maxLogprobDiff = Math.max(maxLogprobDiff, Math.abs(a[k].logprob - b[k].logprob));
+    if (k === a.length) identical++;
+  });
+  return { maxLogprobDiff, identical, streams: prompts.length };
+}
+
 /** The engine's scheduler figures (decode steps, bytes read back from the GPU). */
 const stats = () => engine!.batchStats();
 
-const bench = { open, engineOnce, plainOnce, concurrent, ttftUnderLoad, chatTurn5, stats, close, ready: true };
+const bench = { open, engineOnce, plainOnce, concurrent, ttftUnderLoad, chatTurn5, batchedVsAlone, stats, close, ready: true };
 declare global {
   interface Window {
     bench: typeof bench;

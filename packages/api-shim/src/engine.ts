@@ -5,6 +5,7 @@ export type {
   Device,
   Dtype,
   Engine,
+  EngineErrorKind,
   EngineState,
   FinishEvent,
   FinishReason,

@@ -73,8 +73,14 @@ export interface FileProgress {
 export type LoadEvent =
   | { type: 'device'; device: Device; reason: string }
   | { type: 'file'; progress: FileProgress }
-  /** Something the user should know that does not stop the load (e.g. the cache is full). */
-  | { type: 'warning'; message: string };
+  /** Something the user should know that does not stop the load. */
+  | { type: 'warning'; kind: LoadWarningKind; message: string };
+
+/**
+ * `storage_full`: the weights could not be cached (the model still runs, and downloads again next
+ * time); `dtype_fallback`: the folder lacks the default dtype's weights, another dtype loads instead.
+ */
+export type LoadWarningKind = 'storage_full' | 'dtype_fallback';
 
 export interface SpecialToken {
   id: number;
@@ -161,7 +167,7 @@ export interface GenerateRequest {
   ignoreEos?: boolean;
   /**
    * Constrain every token to this grammar (vocabulary mask); EOS becomes allowed once the grammar
-   * can end, and only then. An invalid grammar fails the request with a `GrammarError`.
+   * can end, and only then. An invalid grammar fails the request with a `grammar` EngineError.
    */
   grammar?: GrammarSpec;
   /**
@@ -237,6 +243,3 @@ export interface CachedModel {
   files: { url: string; size: number }[];
   bytes: number;
 }
-
-/** Error kinds the engine raises, so the shim can map them onto TGI's error table. */
-export type EngineErrorKind = 'load' | 'generation' | 'aborted' | 'quota' | 'not_loaded';

@@ -4,7 +4,11 @@ import * as Comlink from 'comlink';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { loadModel, type LoadedModel } from '../model/load';
+import { runtimeFailure } from '../model/runtime-failure';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
+import { registerErrorTransfer } from '../protocol/error-transfer';
+import { EngineError, toWire } from '../protocol/errors';
+import type { LoadEvent } from '../protocol/types';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { Scheduler } from '../scheduler/scheduler';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
@@ -14,29 +18,30 @@ const running = new Map<number, AbortController>();
 let current: Promise<LoadedModel> | null = null;
 
 function model(): Promise<LoadedModel> {
-  if (!current) throw new Error('No model is loaded: call load() first.');
+  if (!current) throw new EngineError('not_loaded', 'No model is loaded: call load() first.');
   return current;
 }
 
 const api: WorkerApi = {
-  async load(options, baseUrl, onEvent) {
+  async load(options, onEvent, baseUrl) {
     const previous = current;
     // Loading takes the queue's turn, so running generations finish on the old model first.
     const next = scheduler.exclusive(async () => {
       await previous?.then(async (old) => (old.prefixes.clear(), old.model.dispose())).catch(() => undefined);
-      return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, onEvent, baseUrl);
+      const emit = (event: LoadEvent) => void onEvent?.(event);
+      return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, emit, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
     current = next;
     return (await next).info;
   },
 
-  async tokenize(text, addSpecialTokens) {
-    return tokenize((await model()).tokenizer, text, addSpecialTokens);
+  async tokenize(text, options) {
+    return tokenize((await model()).tokenizer, text, options?.addSpecialTokens ?? true);
   },
 
-  async decode(ids, skipSpecialTokens) {
-    return (await model()).tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
+  async decode(ids, options) {
+    return (await model()).tokenizer.decode(ids, { skip_special_tokens: options?.skipSpecialTokens ?? true });
   },
 
   async applyChatTemplate(messages, options) {
@@ -51,8 +56,7 @@ const api: WorkerApi = {
       const loaded = await model();
       await scheduler.generate(loaded, request, onEvent, controller.signal);
     } catch (error) {
-      const { name, message } = error instanceof Error ? error : new Error(String(error));
-      onEvent({ type: 'error', name, message });
+      onEvent({ type: 'error', ...toWire(runtimeFailure(error, 'generation')) });
     } finally {
       running.delete(id);
       events.close();
@@ -63,7 +67,7 @@ const api: WorkerApi = {
     running.get(id)?.abort();
   },
 
-  batchStats: () => scheduler.takeStats(),
+  batchStats: async () => scheduler.takeStats(),
 
   listCachedModels: () => listCachedModels(),
   deleteCachedModel: (modelId) => deleteCachedModel(modelId),
@@ -71,11 +75,12 @@ const api: WorkerApi = {
 
 /** Close the MessagePort behind a comlink callback proxy once it has served its call. */
 function release(callback: unknown): void {
-  (callback as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.();
+  (callback as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy]?.();
 }
 
 function absolute(url: string): string {
   return new URL(url, self.location.href).href;
 }
 
+registerErrorTransfer();
 Comlink.expose(api);

@@ -95,16 +95,19 @@ interface Stream {
   first: number;
   end: number;
   count: number;
+  /** When each token arrived. */
+  times: number[];
 }
 
 /** One greedy stream of exactly `tokens` tokens (fewer when `signal` stops it). */
 async function stream(prompt: string, tokens: number, signal?: AbortSignal, onToken?: (count: number) => void): Promise<Stream> {
   const inputIds = (await engine!.tokenize(prompt)).map((t) => t.id);
-  const s: Stream = { start: performance.now(), first: 0, end: 0, count: 0 };
+  const s: Stream = { start: performance.now(), first: 0, end: 0, count: 0, times: [] };
   try {
     for await (const event of engine!.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } }, { signal })) {
       if (event.type !== 'token') continue;
-      if (++s.count === 1) s.first = performance.now();
+      s.times.push(performance.now());
+      if (++s.count === 1) s.first = s.times[0];
       onToken?.(s.count);
     }
   } catch (error) {
@@ -114,12 +117,22 @@ async function stream(prompt: string, tokens: number, signal?: AbortSignal, onTo
   return s;
 }
 
-/** `n` streams started together: their tokens per second of wall time, prefills included. */
-async function concurrent(run: number, prompt: string, tokens: number, n: number): Promise<number> {
+/**
+ * `n` streams started together. `wall`: all their tokens per second of wall time, prefills
+ * included (each prompt is prefilled on its own). `decode`: tokens per second while all n decode
+ * together (from the last stream's first token to the first stream's end).
+ */
+async function concurrent(run: number, prompt: string, tokens: number, n: number): Promise<{ wall: number; decode: number }> {
   const start = performance.now();
   const streams = await Promise.all(Array.from({ length: n }, (_, i) => stream(promptOf(run * 100 + i, prompt), tokens)));
   const end = Math.max(...streams.map((s) => s.end));
-  return (streams.reduce((total, s) => total + s.count, 0) * 1000) / (end - start);
+  const from = Math.max(...streams.map((s) => s.first));
+  const to = Math.min(...streams.map((s) => s.times.at(-1)!));
+  const inWindow = streams.reduce((total, s) => total + s.times.filter((t) => t > from && t <= to).length, 0);
+  return {
+    wall: (streams.reduce((total, s) => total + s.count, 0) * 1000) / (end - start),
+    decode: (inWindow * 1000) / (to - from),
+  };
 }
 
 /** Time to first token of a request that arrives while 3 streams decode (they are then stopped). */

@@ -104,9 +104,15 @@ export class Scheduler {
         await head.task();
         continue;
       }
-      await this.admit();
-      await this.prefillChunk();
-      await this.decodeStep();
+      try {
+        await this.admit();
+        await this.prefillChunk();
+        await this.decodeStep();
+      } catch (error) {
+        // A failure outside one sequence's own work (regrouping the cache, say): every sequence in
+        // flight fails with it, and the queue goes on.
+        await this.failAll(error);
+      }
       if (this.batch && !this.batch.size) this.batch = null;
       this.stats.batchCurrentSize = this.batch?.size ?? 0;
       this.stats.batchNextSize = (this.batch?.size ?? 0) + this.prefilling.length;
@@ -193,9 +199,8 @@ export class Scheduler {
           await this.drop(seq, done);
         } else joiners.push(seq);
       } catch (error) {
-        this.prefilling.shift();
-        await this.drop(seq);
-        done.reject(error);
+        this.prefilling = this.prefilling.filter((p) => p.seq !== seq);
+        await this.drop(seq, undefined, error);
       }
     }
     const leavers = this.batch?.rows.filter((r) => r.signal.aborted) ?? [];
@@ -223,13 +228,27 @@ export class Scheduler {
     }
     this.record('decode', start);
     const finished: Sequence[] = [];
+    const failed = new Map<Sequence, unknown>();
     for (const [b, row] of batch.rows.entries()) {
-      if (row.signal.aborted) finished.push(row);
-      else if (await row.step(out.logits.subarray(b * out.vocab, (b + 1) * out.vocab))) finished.push(row);
+      try {
+        if (row.signal.aborted || (await row.step(out.logits.subarray(b * out.vocab, (b + 1) * out.vocab)))) finished.push(row);
+      } catch (error) {
+        // This sequence's own state failed (its grammar, say): it alone leaves, with that error.
+        failed.set(row, error);
+      }
     }
-    if (finished.length === 0) return;
-    await batch.regroup([], finished, (seq, kv) => this.keep(seq, kv));
+    if (finished.length === 0 && failed.size === 0) return;
+    await batch.regroup([], [...finished, ...failed.keys()], (seq, kv) => !failed.has(seq) && this.keep(seq, kv));
     for (const row of finished) await this.drop(row, row.signal.aborted ? undefined : this.settles.get(row));
+    for (const [row, error] of failed) await this.drop(row, undefined, error);
+  }
+
+  private async failAll(error: unknown): Promise<void> {
+    const rows = [...this.prefilling.map((p) => p.seq), ...(this.batch?.rows ?? [])];
+    this.prefilling = [];
+    await this.batch?.clear().catch(() => undefined);
+    this.batch = null;
+    for (const seq of rows) await this.drop(seq, undefined, error);
   }
 
   private keep(seq: Sequence, kv: HostKv): void {

@@ -177,13 +177,13 @@ export interface Sequence {
 export interface GenerationResult extends Sequence {
   request: ValidGenerateRequest;
   timing: Timing;
-  /** With `best_of` > 1: the sequences that did not win, in the order they ran. */
+  /** With `best_of` > 1: the sequences that did not win, in the order they were started. */
   bestOfSequences: Sequence[];
 }
 
 /**
  * A whole generation. With `best_of` n > 1: n runs of the one validated request, each with a random
- * seed (sampling is on and no seed is set: validation made sure), under one permit.
+ * seed (sampling is on and no seed is set: validation made sure), under one permit, side by side.
  */
 export async function generate(
   ctx: ShimContext,
@@ -198,11 +198,11 @@ export async function generate(
     release = admitted.release;
     const { request } = admitted;
     const queuedAt = ctx.now();
-    const runs: (Sequence & { timing: Timing })[] = [];
-    for (let i = 0; i < request.bestOf; i++) runs.push(await collect(engineSteps(ctx, request, run, queuedAt)));
+    // The siblings run side by side: the engine batches them.
+    const runs = await Promise.all(Array.from({ length: request.bestOf }, () => collect(engineSteps(ctx, request, run, queuedAt))));
     const { best, others } = pickBestOf(runs);
-    // The last run's timing spans all of them.
-    const timing = runs[runs.length - 1].timing;
+    // The longest run's timing spans all of them.
+    const timing = runs.reduce((a, b) => (b.timing.totalMs > a.timing.totalMs ? b : a)).timing;
     recordSuccess(ctx, best.finish, timing);
     return { ...best, request, timing, bestOfSequences: others };
   } catch (error) {

@@ -10,7 +10,8 @@
  * Opset 17 because ReduceMean takes its axes as an attribute there (an input from 18 on).
  */
 import onnxProto from 'onnx-proto';
-import type { ModelSpec } from './config';
+import type { Dimensions } from './config';
+import { Q4_BLOCK, quantizeQ4 } from './quantize';
 import { ropeInvFreq, type ModelWeights } from './weights';
 
 const { onnx } = onnxProto;
@@ -72,7 +73,17 @@ function valueInfo(name: string, elemType: number, shape: (number | string)[]): 
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
-export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Array {
+/** What a family's export does differently from the plain LLaMA graph. */
+export interface GraphOptions {
+  /** Qwen3/Gemma 3: RMSNorm over each head of q and k before RoPE (weights in layer.qNorm/kNorm). */
+  qkNorm?: boolean;
+  /** lm_head is the embedding table transposed (tie_word_embeddings), not a weight of its own. */
+  tiedEmbeddings?: boolean;
+  /** Linear layers as 4-bit MatMulNBits (com.microsoft), as transformers.js' q4 exports; see quantize.ts. */
+  q4?: boolean;
+}
+
+export function buildOnnxModel(spec: Dimensions, weights: ModelWeights, options: GraphOptions = {}): Uint8Array {
   if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('ONNX raw_data is little-endian; this machine is not');
   const g = new GraphBuilder();
   const { hiddenSize: h, numHeads, numKvHeads: kvHeads, headDim, intermediateSize: inter, vocabSize: vocab } = spec;
@@ -85,7 +96,10 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
     return g.op('Mul', [g.op('Div', [x, rms]), weight]);
   };
   const matmul = (x: string, name: string, data: Float32Array, rows: number, cols: number) =>
-    g.op('MatMul', [x, g.weight(name, [rows, cols], data)]);
+    options.q4 ? matMulNBits(g, x, name, data, rows, cols) : g.op('MatMul', [x, g.weight(name, [rows, cols], data)]);
+  /** RMSNorm over the last axis (head_dim) of q or k, as Qwen3's q_norm/k_norm. */
+  const headNorm = (x: string, name: string, data: Float32Array | undefined) =>
+    options.qkNorm ? rmsNorm(x, g.weight(name, [headDim], data!)) : x;
   /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] for the two halves of the head dimension. */
   const rope = (x: string, cos: string, sin: string) => {
     const x1 = `${x}/x1`;
@@ -130,10 +144,10 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
     // q as [B, KV, group, S, headDim] so that grouped-query attention is a broadcasting MatMul against
     // k/v [B, KV, 1, T, headDim]: query head kv·group + j reads KV head kv, as HF's repeat_kv does.
     const q5 = g.op('Reshape', [matmul(hn, `${p}.self_attn.q_proj.weight`, layer.q, h, numHeads * headDim), g.ints(0, 0, kvHeads, group, headDim)]);
-    const q = rope(g.op('Transpose', [q5], [intsAttr('perm', [0, 2, 3, 1, 4])]), cosQ, sinQ);
+    const q = rope(headNorm(g.op('Transpose', [q5], [intsAttr('perm', [0, 2, 3, 1, 4])]), `${p}.self_attn.q_norm.weight`, layer.qNorm), cosQ, sinQ);
     const heads = (name: string, data: Float32Array) =>
       g.op('Transpose', [g.op('Reshape', [matmul(hn, name, data, h, kvHeads * headDim), g.ints(0, 0, kvHeads, headDim)])], [intsAttr('perm', [0, 2, 1, 3])]);
-    const k = rope(heads(`${p}.self_attn.k_proj.weight`, layer.k), cosK, sinK);
+    const k = rope(headNorm(heads(`${p}.self_attn.k_proj.weight`, layer.k), `${p}.self_attn.k_norm.weight`, layer.kNorm), cosK, sinK);
     const v = heads(`${p}.self_attn.v_proj.weight`, layer.v);
 
     for (const kind of ['key', 'value'] as const) {
@@ -156,11 +170,13 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
     x = g.op('Add', [x, matmul(act, `${p}.mlp.down_proj.weight`, layer.down, inter, h)]);
   });
   const final = rmsNorm(x, g.weight('model.norm.weight', [h], weights.finalNorm));
-  g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
+  if (options.q4) matMulNBits(g, final, 'lm_head.weight', options.tiedEmbeddings ? transpose(weights.embed, vocab, h) : weights.lmHead, h, vocab, 'logits');
+  else if (options.tiedEmbeddings) g.op('MatMul', [final, g.op('Transpose', ['model.embed_tokens.weight'])], [], 'logits');
+  else g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
 
   const model: onnxProto.onnx.IModelProto = {
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
+    opsetImport: options.q4 ? [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }] : [{ domain: '', version: 17 }],
     producerName: 'inpage-test-model',
     graph: {
       name: spec.name,
@@ -176,4 +192,22 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
     },
   };
   return onnx.ModelProto.encode(model).finish();
+}
+
+/** A [rows, cols] row-major matrix transposed. */
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+/** x · W with W [k, n] stored as 4-bit blocks: onnxruntime's MatMulNBits (com.microsoft). */
+function matMulNBits(g: GraphBuilder, x: string, name: string, data: Float32Array, k: number, n: number, output?: string): string {
+  const q = quantizeQ4(data, k, n);
+  g.initializers.push({ name: `${name}_Q4`, dims: [n, q.blocks, Q4_BLOCK / 2], dataType: onnx.TensorProto.DataType.UINT8, rawData: q.packed });
+  g.weight(`${name}_scales`, [n * q.blocks], q.scales);
+  const attributes = [intAttr('K', k), intAttr('N', n), intAttr('bits', 4), intAttr('block_size', Q4_BLOCK)];
+  const out = output ?? `/MatMulNBits_${g.nodes.length}`;
+  g.nodes.push({ name: out, opType: 'MatMulNBits', domain: 'com.microsoft', input: [x, `${name}_Q4`, `${name}_scales`], output: [out], attribute: attributes });
+  return out;
 }

@@ -1,0 +1,63 @@
+/**
+ * The real-vocabulary fixtures through transformers.js in Node: the real tokenizer and chat template, and
+ * greedy tokens from onnxruntime-node for every dtype file, against the chain rule.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chainIds, QWEN3, tokenizerFiles } from './real-vocab';
+import { ensureModel } from './write-model';
+
+let modelsDir: string;
+let tokenizer: PreTrainedTokenizer;
+const chain = chainIds(QWEN3, JSON.parse(tokenizerFiles(QWEN3).json.toString()));
+
+beforeAll(async () => {
+  modelsDir = await mkdtemp(join(tmpdir(), 'inpage-models-'));
+  await ensureModel(QWEN3, modelsDir);
+  Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: modelsDir });
+  tokenizer = await AutoTokenizer.from_pretrained(QWEN3.name);
+}, 120_000);
+
+afterAll(() => rm(modelsDir, { recursive: true, force: true }));
+
+describe('inpage-qwen3', () => {
+  it('spells its chain in real Qwen3 tokens', () => {
+    expect(chain).toEqual([151667, 80022, 151668, 271, 9707, 1879, 0, 151645]);
+    expect(tokenizer.decode(chain)).toBe('<think>Hmm</think>\n\nHello world!<|im_end|>');
+  });
+
+  it("renders Qwen3's own template: thinking on by default, off with enable_thinking: false", () => {
+    const messages = [{ role: 'user', content: 'Hi' }];
+    expect(tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true })).toBe(
+      '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n',
+    );
+    expect(tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true, enable_thinking: false } as never)).toBe(
+      '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
+    );
+  });
+
+  it.each(QWEN3.dtypes)('decodes the chain greedily with onnxruntime-node (%s)', async (dtype) => {
+    const model = await AutoModelForCausalLM.from_pretrained(QWEN3.name, { dtype });
+    try {
+      const greedy = async (text: string, max = 12) => {
+        const inputs = tokenizer(text, { add_special_tokens: false });
+        const out = (await model.generate({ ...inputs, max_new_tokens: max, do_sample: false })) as Tensor;
+        return tokenizer.decode(out.slice(0, [inputs.input_ids.dims[1], null]), { skip_special_tokens: false });
+      };
+      const prompt = (thinking: boolean) =>
+        tokenizer.apply_chat_template([{ role: 'user', content: 'Hi there, how are you?' }], {
+          tokenize: false,
+          add_generation_prompt: true,
+          enable_thinking: thinking,
+        } as never) as string;
+      expect(await greedy(prompt(true))).toBe('<think>Hmm</think>\n\nHello world!<|im_end|>');
+      expect(await greedy(prompt(false))).toBe('Hello world!<|im_end|>');
+      expect(await greedy('Sushi 🍣 and')).toBe('<think>Hmm</think>\n\nHello world!<|im_end|>');
+    } finally {
+      await model.dispose();
+    }
+  }, 120_000);
+});

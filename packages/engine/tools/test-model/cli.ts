@@ -1,7 +1,7 @@
 /**
  * pnpm --filter @inpage/engine make-models [--bench] [--out DIR]
  *
- * Writes models/inpage-tiny, models/inpage-tiny-chatml and models/inpage-qwen3 (always) and models/inpage-bench
+ * Writes models/inpage-tiny, models/inpage-tiny-chatml, models/inpage-qwen3 and models/inpage-gemma3 (always) and models/inpage-bench
  * (with --bench) under
  * the repository root, or DIR.
  * Cheap when the models are already up to date, so scripts can run it before every test run.
@@ -10,7 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCH, TINY, TINY_CHATML } from './config';
-import { QWEN3 } from './real-vocab';
+import { GEMMA3, QWEN3 } from './real-vocab';
 import { ensureModel } from './write-model';
 
 const DEFAULT_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../models');
@@ -19,7 +19,7 @@ const { values } = parseArgs({ options: { bench: { type: 'boolean', default: fal
 // `pnpm --filter` runs scripts in the package folder; INIT_CWD is where the user typed the command.
 const modelsDir = values.out ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out) : DEFAULT_MODELS_DIR;
 
-for (const spec of values.bench ? [TINY, TINY_CHATML, QWEN3, BENCH] : [TINY, TINY_CHATML, QWEN3]) {
+for (const spec of values.bench ? [TINY, TINY_CHATML, QWEN3, GEMMA3, BENCH] : [TINY, TINY_CHATML, QWEN3, GEMMA3]) {
   const started = performance.now();
   const result = await ensureModel(spec, modelsDir);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

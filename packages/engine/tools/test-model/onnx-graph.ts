@@ -81,9 +81,49 @@ export interface GraphOptions {
   tiedEmbeddings?: boolean;
   /** Linear layers as 4-bit MatMulNBits (com.microsoft), as transformers.js' q4 exports; see quantize.ts. */
   q4?: boolean;
+  /**
+   * Gemma's layer: the embedding times √hidden; the attention output normed (post_attention_layernorm)
+   * before the residual add, and the MLP between pre_feedforward_layernorm and post_feedforward_layernorm;
+   * GELU (tanh approximation) instead of SiLU; keys further back than `slidingWindow` masked out.
+   */
+  gemma?: { slidingWindow: number };
+}
+
+/** A graph whose large initializers live in a side file (ONNX external data), as exports over 2 GB do. */
+export interface ExternalDataModel {
+  model: Uint8Array;
+  data: Uint8Array;
 }
 
 export function buildOnnxModel(spec: Dimensions, weights: ModelWeights, options: GraphOptions = {}): Uint8Array {
+  return onnx.ModelProto.encode(buildModelProto(spec, weights, options)).finish();
+}
+
+/**
+ * The same graph with every initializer of 1 KiB or more in `location` (a file beside the .onnx, named as
+ * transformers.js requests it: `model.onnx_data` for `model.onnx`).
+ */
+export function buildOnnxModelWithExternalData(spec: Dimensions, weights: ModelWeights, options: GraphOptions, location: string): ExternalDataModel {
+  const proto = buildModelProto(spec, weights, options);
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const tensor of proto.graph!.initializer!) {
+    const raw = tensor.rawData as Uint8Array;
+    if (raw.byteLength < 1024) continue;
+    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    tensor.externalData = [
+      { key: 'location', value: location },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(raw.byteLength) },
+    ];
+    tensor.rawData = new Uint8Array(0);
+    chunks.push(raw);
+    offset += raw.byteLength;
+  }
+  return { model: onnx.ModelProto.encode(proto).finish(), data: Buffer.concat(chunks) };
+}
+
+function buildModelProto(spec: Dimensions, weights: ModelWeights, options: GraphOptions): onnxProto.onnx.IModelProto {
   if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('ONNX raw_data is little-endian; this machine is not');
   const g = new GraphBuilder();
   const { hiddenSize: h, numHeads, numKvHeads: kvHeads, headDim, intermediateSize: inter, vocabSize: vocab } = spec;
@@ -100,6 +140,19 @@ export function buildOnnxModel(spec: Dimensions, weights: ModelWeights, options:
   /** RMSNorm over the last axis (head_dim) of q or k, as Qwen3's q_norm/k_norm. */
   const headNorm = (x: string, name: string, data: Float32Array | undefined) =>
     options.qkNorm ? rmsNorm(x, g.weight(name, [headDim], data!)) : x;
+  const silu = (gate: string) => g.op('Mul', [gate, g.op('Sigmoid', [gate])]);
+  /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): gelu_pytorch_tanh (opset 17 has no Gelu op). */
+  const geluTanh = (v: string) => {
+    const cube = g.op('Mul', [g.op('Mul', [v, v]), v]);
+    const inner = g.op('Mul', [g.op('Add', [v, g.op('Mul', [cube, g.scalar(0.044715)])]), g.scalar(Math.sqrt(2 / Math.PI))]);
+    return g.op('Mul', [g.op('Mul', [v, g.scalar(0.5)]), g.op('Add', [g.op('Tanh', [inner]), g.scalar(1)])]);
+  };
+  /** down(act(gate(x)) · up(x)). */
+  const mlp = (v: string, p: string, layer: ModelWeights['layers'][number], act: (gate: string) => string) => {
+    const gate = matmul(v, `${p}.mlp.gate_proj.weight`, layer.gate, h, inter);
+    const up = matmul(v, `${p}.mlp.up_proj.weight`, layer.up, h, inter);
+    return matmul(g.op('Mul', [act(gate), up]), `${p}.mlp.down_proj.weight`, layer.down, inter, h);
+  };
   /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] for the two halves of the head dimension. */
   const rope = (x: string, cos: string, sin: string) => {
     const x1 = `${x}/x1`;
@@ -130,11 +183,17 @@ export function buildOnnxModel(spec: Dimensions, weights: ModelWeights, options:
   const keyPos = g.op('Range', [g.constant('int64', [], [0]), totalLen, one]); // [T]
   const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [keyPos, g.ints(0)]), g.op('Unsqueeze', [queryPos, g.ints(1)])]); // [S,T]
   const notPadding = g.op('Unsqueeze', [g.op('Cast', ['attention_mask'], [intAttr('to', BOOL)]), g.ints(1, 2, 3)]); // [B,1,1,1,T]
-  const visible = g.op('And', [causal, notPadding]);
+  let visible = g.op('And', [causal, notPadding]);
+  if (options.gemma) {
+    // Sliding window: query s sees key t only when s − t < window.
+    const distance = g.op('Sub', [g.op('Unsqueeze', [queryPos, g.ints(1)]), g.op('Unsqueeze', [keyPos, g.ints(0)])]); // [S,T]
+    visible = g.op('And', [visible, g.op('Less', [distance, g.constant('int64', [], [options.gemma.slidingWindow])])]);
+  }
   const mask = g.op('Where', [visible, g.scalar(0), g.scalar(MASKED)]);
   const scale = g.scalar(1 / Math.sqrt(headDim));
 
   let x = g.op('Gather', [g.weight('model.embed_tokens.weight', [vocab, h], weights.embed), 'input_ids']);
+  if (options.gemma) x = g.op('Mul', [x, g.scalar(Math.sqrt(h))]);
   const pastInputs: onnxProto.onnx.IValueInfoProto[] = [];
   const presentOutputs: onnxProto.onnx.IValueInfoProto[] = [];
   weights.layers.forEach((layer, i) => {
@@ -161,20 +220,24 @@ export function buildOnnxModel(spec: Dimensions, weights: ModelWeights, options:
     const probs = g.op('Softmax', [scores], [intAttr('axis', -1)]);
     const context = g.op('MatMul', [probs, g.op('Unsqueeze', [values, g.ints(2)])]); // [B,KV,group,S,hd]
     const merged = g.op('Reshape', [g.op('Transpose', [context], [intsAttr('perm', [0, 3, 1, 2, 4])]), g.ints(0, 0, numHeads * headDim)]);
-    x = g.op('Add', [x, matmul(merged, `${p}.self_attn.o_proj.weight`, layer.o, numHeads * headDim, h)]);
-
-    const hn2 = rmsNorm(x, g.weight(`${p}.post_attention_layernorm.weight`, [h], layer.postNorm));
-    const gate = matmul(hn2, `${p}.mlp.gate_proj.weight`, layer.gate, h, inter);
-    const up = matmul(hn2, `${p}.mlp.up_proj.weight`, layer.up, h, inter);
-    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]); // SiLU(gate) · up
-    x = g.op('Add', [x, matmul(act, `${p}.mlp.down_proj.weight`, layer.down, inter, h)]);
+    const attention = matmul(merged, `${p}.self_attn.o_proj.weight`, layer.o, numHeads * headDim, h);
+    const postAttentionNorm = () => g.weight(`${p}.post_attention_layernorm.weight`, [h], layer.postNorm);
+    if (options.gemma) {
+      x = g.op('Add', [x, rmsNorm(attention, postAttentionNorm())]);
+      const hn2 = rmsNorm(x, g.weight(`${p}.pre_feedforward_layernorm.weight`, [h], layer.preFeedforwardNorm!));
+      const down = mlp(hn2, p, layer, geluTanh);
+      x = g.op('Add', [x, rmsNorm(down, g.weight(`${p}.post_feedforward_layernorm.weight`, [h], layer.postFeedforwardNorm!))]);
+    } else {
+      x = g.op('Add', [x, attention]);
+      x = g.op('Add', [x, mlp(rmsNorm(x, postAttentionNorm()), p, layer, silu)]);
+    }
   });
   const final = rmsNorm(x, g.weight('model.norm.weight', [h], weights.finalNorm));
   if (options.q4) matMulNBits(g, final, 'lm_head.weight', options.tiedEmbeddings ? transpose(weights.embed, vocab, h) : weights.lmHead, h, vocab, 'logits');
   else if (options.tiedEmbeddings) g.op('MatMul', [final, g.op('Transpose', ['model.embed_tokens.weight'])], [], 'logits');
   else g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
 
-  const model: onnxProto.onnx.IModelProto = {
+  return {
     irVersion: 8,
     opsetImport: options.q4 ? [{ domain: '', version: 17 }, { domain: 'com.microsoft', version: 1 }] : [{ domain: '', version: 17 }],
     producerName: 'inpage-test-model',
@@ -191,7 +254,6 @@ export function buildOnnxModel(spec: Dimensions, weights: ModelWeights, options:
       output: [valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],
     },
   };
-  return onnx.ModelProto.encode(model).finish();
 }
 
 /** A [rows, cols] row-major matrix transposed. */

@@ -17,6 +17,9 @@ export interface LayerWeights {
   qNorm?: Float32Array; // [headDim]
   kNorm?: Float32Array; // [headDim]
   postNorm: Float32Array; // [hidden]
+  /** Gemma only: norms before and after the MLP (postNorm then norms the attention output). */
+  preFeedforwardNorm?: Float32Array; // [hidden]
+  postFeedforwardNorm?: Float32Array; // [hidden]
   gate: Float32Array; // [hidden, intermediate]
   up: Float32Array; // [hidden, intermediate]
   down: Float32Array; // [intermediate, hidden]

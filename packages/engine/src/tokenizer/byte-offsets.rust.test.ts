@@ -21,6 +21,8 @@ const TEXTS = [
   'math: ∑ x² ≤ ∞ ≠ π; arrows → ⇒ ↔',
   '<|im_start|>user\nhé<|im_end|>',
   'mixed 🍣sushi🍣 and ünïcödé',
+  // Characters Gemma 3 spells in byte-fallback tokens (<0xF0> <0x9F> <0xA7> <0x8C>).
+  'a 🧌 troll, a 🛟 buoy, \u{10FFFD}',
 ];
 
 /** The Rust binding reports offsets in characters (code points); TGI reports the same spans in bytes. */

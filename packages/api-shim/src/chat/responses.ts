@@ -16,33 +16,35 @@ export interface ChatLogprobsJson {
   content: { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[];
 }
 
-export interface ChatCompletionChunkJson {
-  object: 'chat.completion.chunk';
+/** What a chat completion and its chunks share; `object` tells them apart. */
+interface ChatObjectJson<Kind extends string, Choice> {
+  object: Kind;
   id: string;
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: {
-    index: number;
-    delta: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallDeltaJson[] };
-    logprobs: ChatLogprobsJson | null;
-    finish_reason: string | null;
-  }[];
+  choices: ({ index: number; logprobs: ChatLogprobsJson | null } & Choice)[];
+}
+
+export interface ChatCompletionChunkJson
+  extends ChatObjectJson<
+    'chat.completion.chunk',
+    {
+      delta: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallDeltaJson[] };
+      finish_reason: string | null;
+    }
+  > {
   usage: Usage | null;
 }
 
-export interface ChatCompletionJson {
-  object: 'chat.completion';
-  id: string;
-  created: number;
-  model: string;
-  system_fingerprint: string;
-  choices: {
-    index: number;
-    message: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallJson[] };
-    logprobs: ChatLogprobsJson | null;
-    finish_reason: string;
-  }[];
+export interface ChatCompletionJson
+  extends ChatObjectJson<
+    'chat.completion',
+    {
+      message: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallJson[] };
+      finish_reason: string;
+    }
+  > {
   usage: Usage;
 }
 

@@ -53,15 +53,7 @@ export function completionEvent(step: Step, index: number, env: CompletionEnvelo
     };
   }
   const { finish } = step.final;
-  return {
-    object: 'text_completion',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices: [{ index, text: step.token.text, logprobs: null, finish_reason: finish.finishReason }],
-    usage: usageOf(finish),
-  };
+  return final(env, [{ index, text: step.token.text, logprobs: null, finish_reason: finish.finishReason }], usageOf(finish));
 }
 
 /** `results` in completion order, each with its prompt's index. */
@@ -79,6 +71,11 @@ export function completion(results: { index: number; result: GenerationResult }[
       finish_reason: openaiFinishReason(result.finish.finishReason),
     };
   });
+  return final(env, choices, usage);
+}
+
+/** A prompt's last event, or the whole response: TGI writes `model` before `choices` here (not in chunks). */
+function final(env: CompletionEnvelope, choices: CompletionChoiceJson[], usage: Usage): CompletionFinalJson {
   return {
     object: 'text_completion',
     id: '',

@@ -81,17 +81,14 @@ class Scanner {
     this.skipWhitespace();
     if (this.i >= this.text.length) this.eof('a value');
     const c = this.text[this.i];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
-    if (c === '"') {
-      this.string();
-      return;
-    }
-    if (c === '-' || (c >= '0' && c <= '9')) return this.number();
-    if (c === 't') return this.ident('true');
-    if (c === 'f') return this.ident('false');
-    if (c === 'n') return this.ident('null');
-    this.fail('expected value', this.i);
+    if (c === '{') this.object();
+    else if (c === '[') this.array();
+    else if (c === '"') this.string();
+    else if (c === '-' || (c >= '0' && c <= '9')) this.number();
+    else if (c === 't') this.ident('true');
+    else if (c === 'f') this.ident('false');
+    else if (c === 'n') this.ident('null');
+    else this.fail('expected value', this.i);
   }
 
   private ident(word: string): void {

@@ -114,27 +114,36 @@ export function chunkOf(
   logprobs: ChatLogprobsJson | null,
   finishReason: string | null,
 ): ChatCompletionChunkJson {
-  return {
-    object: 'chat.completion.chunk',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
-    usage: null,
-  };
+  return chunk(env, [{ index: 0, delta, logprobs, finish_reason: finishReason }], null);
 }
 
 /** `stream_options.include_usage`: one more chunk after the last, with no choices. */
 export function usageChunk(finish: FinishEvent, env: ChatEnvelope): ChatCompletionChunkJson {
+  return chunk(env, [], usageOf(finish));
+}
+
+function chunk(env: ChatEnvelope, choices: ChunkChoice[], usage: Usage | null): ChatCompletionChunkJson {
+  return openaiObject('chat.completion.chunk', env, choices, usage);
+}
+
+/**
+ * An OpenAI object with its fields in TGI's order: the envelope, then `choices` and `usage` last
+ * (a streamed `/v1/completions` token is the exception, with `choices` before `model`).
+ */
+export function openaiObject<Kind extends string, Choice, U>(
+  object: Kind,
+  env: { model: string; systemFingerprint: string; created: number },
+  choices: Choice[],
+  usage: U,
+) {
   return {
-    object: 'chat.completion.chunk',
+    object,
     id: '',
     created: env.created,
     model: env.model,
     system_fingerprint: env.systemFingerprint,
-    choices: [],
-    usage: usageOf(finish),
+    choices,
+    usage,
   };
 }
 
@@ -148,20 +157,7 @@ export function completionOf(
   message: ChatCompletionJson['choices'][number]['message'],
 ): ChatCompletionJson {
   const { finish } = result;
-  return {
-    object: 'chat.completion',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices: [
-      {
-        index: 0,
-        message,
-        logprobs: env.logprobs ? logprobsJson(result.tokens, result.topTokens) : null,
-        finish_reason: openaiFinishReason(finish.finishReason),
-      },
-    ],
-    usage: usageOf(finish),
-  };
+  const logprobs = env.logprobs ? logprobsJson(result.tokens, result.topTokens) : null;
+  const choice = { index: 0, message, logprobs, finish_reason: openaiFinishReason(finish.finishReason) };
+  return openaiObject('chat.completion', env, [choice], usageOf(finish));
 }

@@ -3,7 +3,7 @@
  * empty finish_reason, a final event per prompt with usage and the RAW finish reason; the non-stream
  * object sums usage and says "stop" for eos_token.
  */
-import { openaiFinishReason, type Usage, usageOf } from '../chat/responses';
+import { openaiFinishReason, openaiObject, type Usage, usageOf } from '../chat/responses';
 import type { GenerationResult, Step } from '../generation/run';
 
 export interface CompletionChoiceJson {
@@ -76,13 +76,5 @@ export function completion(results: { index: number; result: GenerationResult }[
 
 /** A prompt's last event, or the whole response: TGI writes `model` before `choices` here (not in chunks). */
 function final(env: CompletionEnvelope, choices: CompletionChoiceJson[], usage: Usage): CompletionFinalJson {
-  return {
-    object: 'text_completion',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices,
-    usage,
-  };
+  return openaiObject('text_completion', env, choices, usage);
 }

@@ -102,8 +102,9 @@ for (const dtype of ['fp32', 'q4'] as const) {
       '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\nHello world!<|im_end|>\n<|im_start|>user\nAgain<|im_end|>\n<|im_start|>assistant\n',
     );
 
-    const thinkingOff = (await json(page, '/generate', { inputs: `${prompt}<think>\n\n</think>\n\n`, parameters: { max_new_tokens: 20 } }))
-      .body as { generated_text: string };
+    const thinkingOff = (await json(page, '/generate', { inputs: `${prompt}<think>\n\n</think>\n\n`, parameters: { max_new_tokens: 20 } })).body as {
+      generated_text: string;
+    };
     expect(thinkingOff.generated_text).toBe(ANSWER);
 
     // Chat through the openai SDK, streamed and not: the reasoning stays in `content`, as TGI returns it.

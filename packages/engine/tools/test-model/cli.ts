@@ -25,5 +25,7 @@ for (const spec of values.bench ? [TINY, TINY_CHATML, QWEN3, GEMMA3, BENCH] : [T
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const size = `${(result.onnxBytes / 1e6).toFixed(1)} MB`;
   const params = `${(result.parameters / 1e6).toFixed(2)}M parameters`;
-  console.log(`${result.dir}: ${result.written ? 'written' : 'up to date'} (${params}, model.onnx ${size}, ${seconds} s)`);
+  console.log(
+    `${result.dir}: ${result.written ? 'written' : 'up to date'} (${params}, model.onnx ${size}, ${seconds} s)`,
+  );
 }

@@ -5,7 +5,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedTokenizer, type Tensor } from '@huggingface/transformers';
+import {
+  AutoModelForCausalLM,
+  AutoTokenizer,
+  env,
+  type PreTrainedTokenizer,
+  type Tensor,
+} from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainIds, GEMMA3, QWEN3, tokenizerFiles } from './real-vocab';
 import { ensureModel } from './write-model';
@@ -23,7 +29,11 @@ async function greedy(name: string, dtype: string, texts: string[], max = 12): P
     for (const text of texts) {
       const inputs = tokenizer(text, { add_special_tokens: false });
       const ids = (await model.generate({ ...inputs, max_new_tokens: max, do_sample: false })) as Tensor;
-      out.push(tokenizer.decode((ids.tolist()[0] as bigint[]).slice(inputs.input_ids.dims[1]).map(Number), { skip_special_tokens: false }));
+      out.push(
+        tokenizer.decode((ids.tolist()[0] as bigint[]).slice(inputs.input_ids.dims[1]).map(Number), {
+          skip_special_tokens: false,
+        }),
+      );
     }
     return out;
   } finally {
@@ -52,24 +62,32 @@ describe('inpage-qwen3', () => {
     expect(tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true })).toBe(
       '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n',
     );
-    expect(tokenizer.apply_chat_template(messages, { tokenize: false, add_generation_prompt: true, enable_thinking: false } as never)).toBe(
-      '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n',
-    );
-  });
-
-  it.each(QWEN3.dtypes)('decodes the chain greedily with onnxruntime-node (%s)', async (dtype) => {
-    const prompt = (thinking: boolean) =>
-      tokenizer.apply_chat_template([{ role: 'user', content: 'Hi there, how are you?' }], {
+    expect(
+      tokenizer.apply_chat_template(messages, {
         tokenize: false,
         add_generation_prompt: true,
-        enable_thinking: thinking,
-      } as never) as unknown as string;
-    expect(await greedy(QWEN3.name, dtype, [prompt(true), prompt(false), 'Sushi 🍣 and'])).toEqual([
-      '<think>Hmm</think>\n\nHello world!<|im_end|>',
-      'Hello world!<|im_end|>',
-      '<think>Hmm</think>\n\nHello world!<|im_end|>',
-    ]);
-  }, 120_000);
+        enable_thinking: false,
+      } as never),
+    ).toBe('<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n');
+  });
+
+  it.each(QWEN3.dtypes)(
+    'decodes the chain greedily with onnxruntime-node (%s)',
+    async (dtype) => {
+      const prompt = (thinking: boolean) =>
+        tokenizer.apply_chat_template([{ role: 'user', content: 'Hi there, how are you?' }], {
+          tokenize: false,
+          add_generation_prompt: true,
+          enable_thinking: thinking,
+        } as never) as unknown as string;
+      expect(await greedy(QWEN3.name, dtype, [prompt(true), prompt(false), 'Sushi 🍣 and'])).toEqual([
+        '<think>Hmm</think>\n\nHello world!<|im_end|>',
+        'Hello world!<|im_end|>',
+        '<think>Hmm</think>\n\nHello world!<|im_end|>',
+      ]);
+    },
+    120_000,
+  );
 });
 
 describe('inpage-gemma3', () => {
@@ -83,6 +101,9 @@ describe('inpage-gemma3', () => {
       { tokenize: false, add_generation_prompt: true },
     ) as unknown as string;
     expect(prompt).toBe('<bos><start_of_turn>user\nBe brief.\n\nHi<end_of_turn>\n<start_of_turn>model\n');
-    expect(await greedy(GEMMA3.name, 'fp32', [prompt, '<bos>Sushi 🍣 and'])).toEqual(['Hello world!<end_of_turn>', 'Hello world!<end_of_turn>']);
+    expect(await greedy(GEMMA3.name, 'fp32', [prompt, '<bos>Sushi 🍣 and'])).toEqual([
+      'Hello world!<end_of_turn>',
+      'Hello world!<end_of_turn>',
+    ]);
   }, 120_000);
 });

@@ -99,7 +99,10 @@ const require = createRequire(import.meta.url);
 /** The family's real tokenizer files, as bytes (copied verbatim into the fixture). */
 export function tokenizerFiles(spec: RealVocabSpec): { json: Buffer; config: Buffer } {
   const folder = dirname(require.resolve(`${spec.tokenizerPackage}/models/tokenizer.json`));
-  return { json: readFileSync(join(folder, 'tokenizer.json')), config: readFileSync(join(folder, 'tokenizer_config.json')) };
+  return {
+    json: readFileSync(join(folder, 'tokenizer.json')),
+    config: readFileSync(join(folder, 'tokenizer_config.json')),
+  };
 }
 
 /** Id of a token written as text: an added token's content, or a byte-level or SentencePiece vocabulary piece. */
@@ -135,7 +138,8 @@ export function chainNext(chain: readonly number[], id: number): number {
  */
 export function buildChainWeights(spec: RealVocabSpec, chain: readonly number[]): ModelWeights {
   const d = chain.length;
-  if (2 * d > spec.hiddenSize || d > spec.intermediateSize) throw new Error(`${spec.name}: a chain of ${d} needs hidden ≥ ${2 * d} and intermediate ≥ ${d}`);
+  if (2 * d > spec.hiddenSize || d > spec.intermediateSize)
+    throw new Error(`${spec.name}: a chain of ${d} needs hidden ≥ ${2 * d} and intermediate ≥ ${d}`);
   const weights = randomWeights(spec, RULE_SCALES);
   const h = spec.hiddenSize;
   for (const [i, layer] of weights.layers.entries()) {

@@ -49,9 +49,27 @@ export interface Scales {
  * logits), while o/down are small enough that what attention and the MLP add to the residual stream never
  * overturns the rule (tests check a margin of ≥ 3 logits over thousands of random contexts).
  */
-export const RULE_SCALES: Scales = { embed: 0.02, qk: 0.15, v: 0.1, o: 0.004, gateUp: 0.15, down: 0.003, norm: 0.05, lmHead: 0.02 };
+export const RULE_SCALES: Scales = {
+  embed: 0.02,
+  qk: 0.15,
+  v: 0.1,
+  o: 0.004,
+  gateUp: 0.15,
+  down: 0.003,
+  norm: 0.05,
+  lmHead: 0.02,
+};
 /** Bench model: typical initialisation; a wider lm_head makes next-token distributions peaked like a real LM's. */
-const RANDOM_SCALES: Scales = { embed: 0.02, qk: 0.02, v: 0.02, o: 0.02, gateUp: 0.02, down: 0.02, norm: 0, lmHead: 0.1 };
+const RANDOM_SCALES: Scales = {
+  embed: 0.02,
+  qk: 0.02,
+  v: 0.02,
+  o: 0.02,
+  gateUp: 0.02,
+  down: 0.02,
+  norm: 0,
+  lmHead: 0.1,
+};
 
 /** Logit of the rule's token, before the random parts: at temperature 1 its probability is ~0.75, not 1. */
 const RULE_LOGIT = 6;
@@ -113,7 +131,8 @@ function addRule(spec: ModelSpec, vocab: Vocab, weights: ModelWeights): void {
   const h = spec.hiddenSize;
   const v = spec.vocabSize;
   const targets = ruleTargets(vocab);
-  if (targets.length >= h) throw new Error(`${spec.name}: ${targets.length} rule targets need hidden size > ${targets.length}`);
+  if (targets.length >= h)
+    throw new Error(`${spec.name}: ${targets.length} rule targets need hidden size > ${targets.length}`);
   const direction = new Map(targets.map((token, d) => [token, d]));
   const bias = h - 1;
   const normalized = Math.sqrt(h / 2);

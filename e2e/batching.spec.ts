@@ -17,8 +17,7 @@ const CASES: TestRequest[] = [
 
 type PageEngine = ReturnType<typeof window.inpage.createEngine>;
 
-const decodeSteps = (page: Page) =>
-  page.evaluate(async () => (await (window as unknown as { engine: PageEngine }).engine.batchStats()).decode.count);
+const decodeSteps = (page: Page) => page.evaluate(async () => (await (window as unknown as { engine: PageEngine }).engine.batchStats()).decode.count);
 
 test.describe('continuous batching', () => {
   test('batched and alone give the same tokens: greedy, seeded, stop strings, grammar, logprobs', async ({ page }) => {
@@ -70,7 +69,12 @@ test.describe('batching through the shim', () => {
     const firstFinish = chunks.findIndex((c) => c.choices[0].finish_reason !== '');
     const before = new Set(chunks.slice(0, firstFinish).map((c) => c.choices[0].index));
     expect(before.size).toBe(3);
-    const texts = prompts.map((_, i) => chunks.filter((c) => c.choices[0].index === i).map((c) => c.choices[0].text).join(''));
+    const texts = prompts.map((_, i) =>
+      chunks
+        .filter((c) => c.choices[0].index === i)
+        .map((c) => c.choices[0].text)
+        .join(''),
+    );
     expect(texts).toEqual(['pqrstuvwxy', 'BCDEFGHIJK', 'defghijklm']);
     const metrics = (await call(page, 'GET', '/metrics')).text;
     expect(metrics).toMatch(/^tgi_batch_inference_count\{method="decode"\} [1-9]/m);
@@ -108,9 +112,7 @@ test.describe('batching through the shim', () => {
       async ([x, y]) => {
         const { engine } = window as unknown as { engine: PageEngine };
         const ids = async (m: typeof x) =>
-          (await engine.tokenize(await engine.applyChatTemplate(m, { addGenerationPrompt: true }), { addSpecialTokens: false })).map(
-            (t) => t.id,
-          );
+          (await engine.tokenize(await engine.applyChatTemplate(m, { addGenerationPrompt: true }), { addSpecialTokens: false })).map((t) => t.id);
         const [p, q] = [await ids(x), await ids(y)];
         let n = 0;
         while (n < p.length && p[n] === q[n]) n++;

@@ -49,7 +49,8 @@ export class RunningBatch {
       this.rows.forEach((row, b) => {
         if (!keep && !stay.includes(row)) return;
         const kv: HostKv = new Map();
-        for (const [name, t] of batch) kv.set(name, slicePositions(t, b, this.length - row.kvTokens.length, this.length));
+        for (const [name, t] of batch)
+          kv.set(name, slicePositions(t, b, this.length - row.kvTokens.length, this.length));
         own.set(row, kv);
       });
       await this.cache.dispose();
@@ -65,7 +66,8 @@ export class RunningBatch {
     this.length = Math.max(0, ...this.rows.map((r) => r.kvTokens.length));
     if (this.rows.length === 0) return;
     const stacked: Record<string, Tensor> = {};
-    for (const name of own.get(this.rows[0])!.keys()) stacked[name] = stackLeftPadded(this.rows.map((r) => own.get(r)!.get(name)!));
+    for (const name of own.get(this.rows[0])!.keys())
+      stacked[name] = stackLeftPadded(this.rows.map((r) => own.get(r)!.get(name)!));
     this.cache = new DynamicCache(stacked);
   }
 
@@ -106,6 +108,7 @@ export class RunningBatch {
 
 async function hostKv(tensors: Record<string, Tensor>): Promise<HostKv> {
   const kv: HostKv = new Map();
-  for (const [name, t] of Object.entries(tensors)) kv.set(name, { type: t.type, data: await hostData(t), dims: [...t.dims] } satisfies HostTensor);
+  for (const [name, t] of Object.entries(tensors))
+    kv.set(name, { type: t.type, data: await hostData(t), dims: [...t.dims] } satisfies HostTensor);
   return kv;
 }

@@ -78,7 +78,9 @@ export class ForwardPass {
   /** `allLogits`: every position's logits (prompt logprobs), not only the last one's. */
   async run(ids: readonly number[], allLogits = false): Promise<{ logits: Float32Array; vocab: number }> {
     const total = this.ids.length + ids.length;
-    const out = await forward(this.model, this.cache, ids, 1, new BigInt64Array(total).fill(1n), { lastOnly: !allLogits });
+    const out = await forward(this.model, this.cache, ids, 1, new BigInt64Array(total).fill(1n), {
+      lastOnly: !allLogits,
+    });
     this.cache = out.cache;
     this.ids.push(...ids);
     return out;

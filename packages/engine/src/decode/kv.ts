@@ -24,7 +24,9 @@ export type KvData = Float32Array | Uint16Array;
 export function isAttentionKv(cache: Record<string, Tensor>): boolean {
   return Object.entries(cache).every(
     ([name, t]) =>
-      name.startsWith('past_key_values.') && t.dims.length === 4 && (t.location === 'cpu' || t.location === 'gpu-buffer'),
+      name.startsWith('past_key_values.') &&
+      t.dims.length === 4 &&
+      (t.location === 'cpu' || t.location === 'gpu-buffer'),
   );
 }
 
@@ -50,7 +52,9 @@ export function bytesPerPosition(kv: HostKv): number {
 export function slicePositions(source: HostTensor, row: number, from: number, to: number): HostTensor {
   const [, heads, positions, headDim] = source.dims;
   const length = to - from;
-  const target = new (source.data.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(heads * length * headDim);
+  const target = new (source.data.constructor as Float32ArrayConstructor | Uint16ArrayConstructor)(
+    heads * length * headDim,
+  );
   for (let h = 0; h < heads; h++) {
     const start = ((row * heads + h) * positions + from) * headDim;
     target.set(source.data.subarray(start, start + length * headDim), h * length * headDim);

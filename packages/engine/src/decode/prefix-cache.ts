@@ -62,7 +62,10 @@ export class PrefixCache {
     if (bytes > this.capacityBytes) return;
     // An entry that the new one extends is redundant; one that extends the new one makes it so.
     for (const entry of this.entries) {
-      if (entry.ids.length >= ids.length && sharedPrefix(entry.ids, ids) === ids.length) return this.touch(entry);
+      if (entry.ids.length >= ids.length && sharedPrefix(entry.ids, ids) === ids.length) {
+        this.touch(entry);
+        return;
+      }
     }
     this.entries = this.entries.filter((e) => {
       const covered = sharedPrefix(e.ids, ids) === e.ids.length;

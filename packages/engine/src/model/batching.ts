@@ -24,7 +24,10 @@ const KV_BUDGET_CAP = 1024 ** 3;
  * - max_batch_size 8, max_batch_prefill_tokens 4096, max_waiting_tokens 20,
  *   waiting_served_ratio 0.3 (TGI's), prefill chunks of 512 tokens.
  */
-export function batchingOptions(requested: Partial<BatchingOptions> | undefined, facts: BatchingFacts): BatchingOptions {
+export function batchingOptions(
+  requested: Partial<BatchingOptions> | undefined,
+  facts: BatchingFacts,
+): BatchingOptions {
   const deviceMemory = ((globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory ?? 4) * 1024 ** 3;
   const budget = Math.min(deviceMemory / 8, KV_BUDGET_CAP);
   const perToken = kvBytesPerToken(facts);

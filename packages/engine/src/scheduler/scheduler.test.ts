@@ -16,7 +16,12 @@ interface Outcome {
   finish: FinishEvent;
 }
 
-function start(scheduler: Scheduler, prompt: string, request: Partial<GenerateRequest>, signal = new AbortController().signal) {
+function start(
+  scheduler: Scheduler,
+  prompt: string,
+  request: Partial<GenerateRequest>,
+  signal = new AbortController().signal,
+) {
   const tokens: TokenEvent[] = [];
   let finish: FinishEvent | undefined;
   const done = scheduler.generate(
@@ -27,7 +32,13 @@ function start(scheduler: Scheduler, prompt: string, request: Partial<GenerateRe
   );
   return {
     tokens,
-    result: done.then((): Outcome => ({ ids: tokens.map((t) => t.token.id), logprobs: tokens.map((t) => t.token.logprob), finish: finish! })),
+    result: done.then(
+      (): Outcome => ({
+        ids: tokens.map((t) => t.token.id),
+        logprobs: tokens.map((t) => t.token.logprob),
+        finish: finish!,
+      }),
+    ),
   };
 }
 

@@ -48,7 +48,12 @@ export class Scheduler {
   };
 
   /** Run one generation; resolves after its finish event, rejects on error or abort (at once). */
-  generate(loaded: LoadedModel, request: GenerateRequest, emit: (e: GenerateEvent) => void, signal: AbortSignal): Promise<void> {
+  generate(
+    loaded: LoadedModel,
+    request: GenerateRequest,
+    emit: (e: GenerateEvent) => void,
+    signal: AbortSignal,
+  ): Promise<void> {
     return new Promise<void>((resolve, reject) => {
       if (signal.aborted) return reject(abortError());
       const seq = new Sequence(loaded, request, emit, signal);
@@ -231,7 +236,8 @@ export class Scheduler {
     const failed = new Map<Sequence, unknown>();
     for (const [b, row] of batch.rows.entries()) {
       try {
-        if (row.signal.aborted || (await row.step(out.logits.subarray(b * out.vocab, (b + 1) * out.vocab)))) finished.push(row);
+        if (row.signal.aborted || (await row.step(out.logits.subarray(b * out.vocab, (b + 1) * out.vocab))))
+          finished.push(row);
       } catch (error) {
         // This sequence's own state failed (its grammar, say): it alone leaves, with that error.
         failed.set(row, error);

@@ -85,6 +85,21 @@ describe('validation rules, each with its exact message', () => {
       { grammar: { type: 'json_schema', value: { schema: { type: 'object' } } } },
       "grammar is not valid: Grammar must have a 'properties' field",
     ],
+    [
+      '16 a schema nested deeper than the compiler can go (bounded before compiling)',
+      { grammar: { type: 'json', value: nestedSchema(200) } },
+      'grammar is not valid: the schema nests more than 64 levels deep',
+    ],
+    [
+      '16 a schema too large',
+      { grammar: { type: 'json', value: { properties: { a: { enum: ['x'.repeat(100_000)] } } } } },
+      'grammar is not valid: the schema is 100034 characters long, more than the maximum of 100000',
+    ],
+    [
+      '16 a regex too large',
+      { grammar: { type: 'regex', value: 'a'.repeat(100_001) } },
+      'grammar is not valid: the regex is 100001 characters long, more than the maximum of 100000',
+    ],
   ])('rule %s', async (_name, p, expected, mode = 'single', inputs = 'hello') => {
     expect(await message(p, inputs, mode)).toBe(P + expected);
   });
@@ -209,3 +224,10 @@ describe('the validated request', () => {
     expect((await run({})).engineRequest).not.toHaveProperty('watermark');
   });
 });
+
+/** An object schema whose one property is an object schema, `levels` times. */
+function nestedSchema(levels: number): Record<string, unknown> {
+  let schema: Record<string, unknown> = { type: 'boolean' };
+  for (let i = 0; i < levels; i++) schema = { type: 'object', properties: { a: schema }, required: ['a'] };
+  return schema;
+}

@@ -7,7 +7,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { GrammarSpec } from '../protocol/types';
 import { grammarVocabulary } from './vocabulary';
-import { type CompiledGrammar, type GrammarCompiler, guarded, loadXgrammar } from './xgrammar';
+import { type CompiledGrammar, type GrammarCompiler, generation, guarded, loadXgrammar } from './xgrammar';
 
 /** What compiling needs to know about the loaded model. */
 export interface GrammarModel {
@@ -28,12 +28,16 @@ export interface ModelGrammars {
 /** Compiled grammars kept per model; the least recently used goes first. */
 const KEPT_GRAMMARS = 32;
 
-const perModel = new WeakMap<PreTrainedTokenizer, { vocabSize: number; grammars: Promise<ModelGrammars> }>();
+const perModel = new WeakMap<
+  PreTrainedTokenizer,
+  { vocabSize: number; generation: number; grammars: Promise<ModelGrammars> }
+>();
 
 export function grammarsFor(model: GrammarModel): Promise<ModelGrammars> {
   let entry = perModel.get(model.tokenizer);
-  if (entry?.vocabSize !== model.vocabSize) {
-    entry = { vocabSize: model.vocabSize, grammars: createModelGrammars(model) };
+  // A module rebuilt after a trap cannot use what the old one compiled: start again on the new one.
+  if (entry?.vocabSize !== model.vocabSize || entry.generation !== generation()) {
+    entry = { vocabSize: model.vocabSize, generation: generation(), grammars: createModelGrammars(model) };
     perModel.set(model.tokenizer, entry);
   }
   return entry.grammars;

@@ -8,6 +8,7 @@ import { loadModel, type LoadedModel } from '../model/load';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { RequestQueue } from '../scheduler/queue';
+import { startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
 
 const queue = new RequestQueue();
@@ -28,6 +29,7 @@ const api: WorkerApi = {
       return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, onEvent, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
+    next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);
     current = next;
     return (await next).info;
   },
@@ -77,4 +79,5 @@ function absolute(url: string): string {
   return new URL(url, self.location.href).href;
 }
 
+startLiveness();
 Comlink.expose(api);

@@ -160,7 +160,7 @@ test('a grammar too deep is refused before compiling; one that traps xgrammar re
     { schemaJson: JSON.stringify(nested(200)) },
   );
   expect(trapped).toBe(
-    'GrammarError: the grammar is too complex for the grammar compiler (it trapped: memory access out of bounds); simplify or flatten the schema',
+    'EngineError: the grammar is too complex for the grammar compiler (it trapped: memory access out of bounds); simplify or flatten the schema',
   );
   expect(await json(page, '/generate', grammarRequest(BOOLEAN_FIELD))).toEqual({
     status: 200,

@@ -11,6 +11,7 @@
  * - after a second loss of the GPU device, loads on WASM and says why in the model info (`/info`).
  */
 import type { Engine, EngineState } from '../protocol/engine';
+import { EngineError, isEngineError, toEngineError } from '../protocol/errors';
 import type { GenerateEvent, GenerateRequest, LoadEvent, LoadOptions, ModelInfo } from '../protocol/types';
 import { type CreateEngineOptions, createEngine as createWorkerEngine } from './engine-client';
 import { type WorkerFailure, type WorkerWatch, watchWorker } from './worker-watch';
@@ -36,14 +37,6 @@ export interface SupervisedEngine extends Engine {
   };
 }
 
-/** A generation failure the supervisor raises; the shim words it as TGI's generation error. */
-export class EngineFailureError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'EngineFailureError';
-  }
-}
-
 /** GPU losses after which WebGPU is given up for WASM. */
 const GPU_LOSSES_BEFORE_WASM = 2;
 
@@ -51,7 +44,7 @@ interface Incarnation {
   engine: Engine;
   watch: WorkerWatch;
   /** Set when the worker is found dead: the error its generations fail with. */
-  death: EngineFailureError | null;
+  death: EngineError | null;
 }
 
 export function createEngine(options: CreateEngineOptions & SupervisorOptions = {}): SupervisedEngine {
@@ -81,7 +74,8 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
   /** Retire a failed worker and start the next; everything waiting on the old one is told why. */
   function fail(incarnation: Incarnation, failure: WorkerFailure): void {
     if (closed || incarnation.death) return;
-    incarnation.death = new EngineFailureError(`${failure.message}; the engine is restarting`);
+    const kind = failure.kind === 'device-lost' ? 'device_lost' : 'terminated';
+    incarnation.death = new EngineError(kind, `${failure.message}; the engine is restarting`);
     incarnation.watch.close();
     incarnation.engine.terminate();
     if (failure.kind === 'device-lost' && ++gpuLosses >= GPU_LOSSES_BEFORE_WASM) {
@@ -105,7 +99,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
         return shown;
       },
       (error: unknown) => {
-        if (loading === attempt) state = { state: 'failed', model: loadOptions.model, error: String((error as Error)?.message ?? error) };
+        if (loading === attempt) state = { state: 'failed', model: loadOptions.model, error: toEngineError(error, 'load') };
         throw error;
       },
     );
@@ -132,7 +126,8 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
       } catch (error) {
         if (signal?.aborted) throw error;
         if (!incarnation.death && isFatal(error)) {
-          fail(incarnation, { kind: 'exited', message: `the engine's worker failed (${(error as Error).message})` });
+          const kind = isEngineError(error, 'device_lost') ? 'device-lost' : 'exited';
+          fail(incarnation, { kind, message: `the engine's worker failed (${(error as Error).message})` });
           throw error;
         }
         if (!incarnation.death) throw error;
@@ -192,9 +187,13 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
   return engine;
 }
 
-/** A wasm trap (RuntimeError) or an allocation failure: the worker's runtime cannot be trusted after it. */
+/**
+ * A lost device, an allocation failure or a wasm trap inside a run: the worker's runtime cannot be
+ * trusted after it. (xgrammar's traps are the grammar module's own, kind `grammar`: it is rebuilt
+ * in the worker, grammar/xgrammar.ts.)
+ */
 function isFatal(error: unknown): boolean {
-  // xgrammar's traps are the grammar module's own: it is rebuilt in the worker (grammar/xgrammar.ts).
-  if (!(error instanceof Error) || error.name === 'GrammarError') return false;
-  return error.name === 'RuntimeError' || /out of memory|memory access out of bounds|Array buffer allocation failed/i.test(error.message);
+  if (isEngineError(error, 'device_lost', 'out_of_memory')) return true;
+  if (!isEngineError(error, 'generation', 'internal')) return false;
+  return /memory access out of bounds|unreachable|RuntimeError/i.test(error.message);
 }

@@ -19,17 +19,10 @@
 import type * as Xgrammar from '@mlc-ai/web-xgrammar';
 // The same bundle as a plain asset, to load a fresh copy after a trap.
 import bundleUrl from '@mlc-ai/web-xgrammar/lib/index.js?url';
+import { EngineError } from '../protocol/errors';
 
 export type XgrammarApi = Pick<typeof Xgrammar, 'GrammarCompiler' | 'GrammarMatcher' | 'TokenizerInfo'>;
 export type { CompiledGrammar, GrammarCompiler, GrammarMatcher } from '@mlc-ai/web-xgrammar';
-
-/** A grammar the engine refuses (the shim maps this name onto TGI's 422 `grammar is not valid`). */
-export class GrammarError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GrammarError';
-  }
-}
 
 let api: Promise<XgrammarApi> | null = null;
 let captured: string[] | null = null;
@@ -71,7 +64,7 @@ function captureConsoleErrors(): void {
 }
 
 /**
- * Run one xgrammar call that may reject the grammar; its failure becomes a GrammarError with
+ * Run one xgrammar call that may reject the grammar; its failure becomes a `grammar` EngineError with
  * xgrammar's own reason (e.g. `Regex parsing error at position 3: The parenthesis is not closed.`).
  */
 export async function guarded<T>(call: () => Promise<T>): Promise<T> {
@@ -83,11 +76,13 @@ export async function guarded<T>(call: () => Promise<T>): Promise<T> {
       // Dropped for the next caller; this one's grammar is refused in words the client can act on.
       rebuilds++;
       api = null;
-      throw new GrammarError(
+      throw new EngineError(
+        'grammar',
         `the grammar is too complex for the grammar compiler (it trapped: ${(error as Error).message}); simplify or flatten the schema`,
+        { cause: error },
       );
     }
-    throw new GrammarError(reasonOf(captured, error));
+    throw new EngineError('grammar', reasonOf(captured, error), { cause: error });
   } finally {
     captured = null;
   }

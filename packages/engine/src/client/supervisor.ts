@@ -136,13 +136,24 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     }
   }
 
+  /** A call that changes nothing (tokenize, decode, template): one cut short by a failure runs again on the next worker. */
+  async function onLiveWorker<T>(call: (engine: Engine) => Promise<T>): Promise<T> {
+    const incarnation = current;
+    try {
+      return await call(incarnation.engine);
+    } catch (error) {
+      if (!incarnation.death || incarnation === current) throw error;
+      return call(current.engine);
+    }
+  }
+
   const engine: SupervisedEngine = {
     load: (loadOptions, onEvent) => load(loadOptions, onEvent),
     ready: () => loading ?? Promise.reject(new Error('No model is loaded: call load() first.')),
     state: () => state,
-    tokenize: (...args) => current.engine.tokenize(...args),
-    decode: (...args) => current.engine.decode(...args),
-    applyChatTemplate: (...args) => current.engine.applyChatTemplate(...args),
+    tokenize: (...args) => onLiveWorker((e) => e.tokenize(...args)),
+    decode: (...args) => onLiveWorker((e) => e.decode(...args)),
+    applyChatTemplate: (...args) => onLiveWorker((e) => e.applyChatTemplate(...args)),
     generate(request, opts) {
       const signal = opts?.signal;
       return {

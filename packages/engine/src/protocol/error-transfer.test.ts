@@ -18,7 +18,7 @@ registerErrorTransfer();
 describe('errors across comlink', () => {
   it('arrive as EngineErrors with their kind, message and the thrower’s stack', async () => {
     const remote = link({
-      compileGrammar() {
+      compileGrammar(): string {
         throw new EngineError('grammar', 'Regex parsing error at position 3');
       },
     });

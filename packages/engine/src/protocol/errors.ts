@@ -49,9 +49,8 @@ export class EngineError extends Error {
   }
 }
 
-/** True for an EngineError, of one of `kinds` when given. */
-export function isEngineError(error: unknown, ...kinds: EngineErrorKind[]): error is EngineError {
-  return error instanceof EngineError && (kinds.length === 0 || kinds.includes(error.kind));
+export function isEngineError(error: unknown): error is EngineError {
+  return error instanceof EngineError;
 }
 
 /**

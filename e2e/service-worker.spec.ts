@@ -9,7 +9,7 @@ import { expectedDevice, TINY_MODEL } from './support/harness';
 const HELLO = JSON.stringify({ inputs: 'hello', parameters: { max_new_tokens: 20 } });
 const ANSWER = '{"generated_text":"pqrstuvwxyz"}';
 
-test.beforeEach(({}, testInfo) => {
+test.beforeEach(({ browserName: _ }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'webgpu', 'a transport: the device does not matter');
 });
 
@@ -50,9 +50,7 @@ test('XHR, a worker, an iframe, a second tab and a GET opened in a tab: all answ
   const first = await openTab(context);
   expect(await isHost(first)).toBe(true);
   await first.evaluate(() =>
-    (window as unknown as { origin: { hosting(): Promise<{ engine: { ready(): Promise<unknown> } }> } }).origin
-      .hosting()
-      .then((host) => host.engine.ready()),
+    (window as unknown as { origin: { hosting(): Promise<{ engine: { ready(): Promise<unknown> } }> } }).origin.hosting().then((host) => host.engine.ready()),
   );
   const fetchedOnce = modelFiles.length;
 
@@ -119,10 +117,16 @@ test('a stream through the Service Worker arrives as it is made; a client that c
   });
   // The first event, long before the 2000th token.
   expect(first).toMatch(/^data: \{"index":1,"token":\{"id":66,"text":"B",/);
-  const pending = () => host.evaluate(() => (window as unknown as { origin: { hosting(): Promise<{ engine: { pending(): number } }> } }).origin.hosting().then((h) => h.engine.pending()));
+  const pending = () =>
+    host.evaluate(() =>
+      (window as unknown as { origin: { hosting(): Promise<{ engine: { pending(): number } }> } }).origin.hosting().then((h) => h.engine.pending()),
+    );
   await expect.poll(pending, { timeout: 5_000 }).toBe(0);
   expect(
-    await client.evaluate(async (body) => (await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text(), HELLO),
+    await client.evaluate(
+      async (body) => (await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text(),
+      HELLO,
+    ),
   ).toBe(ANSWER);
 });
 

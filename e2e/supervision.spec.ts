@@ -33,9 +33,7 @@ function failMidStream(page: Page, hook: 'killWorker' | 'loseDevice'): Promise<R
       const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
       const first = await reader.read();
       // Queued behind the stream (one generation runs at a time): kept and served after the restart.
-      const queued = [post('/generate', hello), post('/generate', hello)].map((p) =>
-        p.then(async (r) => ({ status: r.status, text: await r.text() })),
-      );
+      const queued = [post('/generate', hello), post('/generate', hello)].map((p) => p.then(async (r) => ({ status: r.status, text: await r.text() })));
       const failedAt = performance.now();
       engine.testHooks[hook]();
       let text = '';
@@ -89,9 +87,7 @@ function countModelRequests(page: Page): () => number {
   return () => count;
 }
 
-test('a worker killed mid-stream: the error at once, /health 503 then 200, queued requests and the next answered', async ({
-  page,
-}, testInfo) => {
+test('a worker killed mid-stream: the error at once, /health 503 then 200, queued requests and the next answered', async ({ page }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'webgpu', 'the worker dies the same way on either device: run once, on WASM');
   await openShim(page);
   const modelRequests = countModelRequests(page);
@@ -100,9 +96,7 @@ test('a worker killed mid-stream: the error at once, /health 503 then 200, queue
   expect(modelRequests()).toBe(0);
 });
 
-test('a lost GPU device: the same recovery; a second loss falls back to WASM, with the reason in /info', async ({
-  page,
-}, testInfo) => {
+test('a lost GPU device: the same recovery; a second loss falls back to WASM, with the reason in /info', async ({ page }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'wasm', 'needs a WebGPU device to lose');
   await openShim(page);
   const modelRequests = countModelRequests(page);
@@ -111,10 +105,12 @@ test('a lost GPU device: the same recovery; a second loss falls back to WASM, wi
   expect(modelRequests()).toBe(0);
 
   await page.evaluate(() => (window as unknown as { engine: { testHooks: { loseDevice(): void } } }).engine.testHooks.loseDevice());
-  await expect.poll(async () => (await json(page, '/info')).body).toMatchObject({
-    device: 'wasm',
-    device_reason: expect.stringMatching(/^WebGPU device lost 2 times \(last: the GPU device was destroyed/),
-  });
+  await expect
+    .poll(async () => (await json(page, '/info')).body)
+    .toMatchObject({
+      device: 'wasm',
+      device_reason: expect.stringMatching(/^WebGPU device lost 2 times \(last: the GPU device was destroyed/),
+    });
   expect(await json(page, '/generate', HELLO)).toEqual({ status: 200, body: { generated_text: 'pqrstuvwxyz' } });
 });
 
@@ -127,12 +123,9 @@ function nested(levels: number): Record<string, unknown> {
 
 const BOOLEAN_FIELD = { type: 'object', properties: { b: { type: 'boolean' } }, required: ['b'] };
 /** As a JSON string: Playwright cannot pass an argument nested this deep into the page. */
-const grammarRequest = (value: unknown) =>
-  JSON.stringify({ inputs: 'Hi ', parameters: { max_new_tokens: 20, grammar: { type: 'json', value } } });
+const grammarRequest = (value: unknown) => JSON.stringify({ inputs: 'Hi ', parameters: { max_new_tokens: 20, grammar: { type: 'json', value } } });
 
-test('a grammar too deep is refused before compiling; one that traps xgrammar rebuilds it; the next grammar works', async ({
-  page,
-}, testInfo) => {
+test('a grammar too deep is refused before compiling; one that traps xgrammar rebuilds it; the next grammar works', async ({ page }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'webgpu', 'grammars compile the same way on either device');
   await openShim(page);
   expect(await json(page, '/generate', grammarRequest(nested(200)))).toEqual({

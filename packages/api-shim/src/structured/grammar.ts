@@ -42,7 +42,9 @@ function bounded(schema: Record<string, unknown>): Record<string, unknown> {
 
 function checkSize(length: number, what: string): void {
   if (length > MAX_GRAMMAR_BYTES) {
-    throw new GrammarError(`grammar is not valid: the ${what} is ${length} characters long, more than the maximum of ${MAX_GRAMMAR_BYTES}`);
+    throw new GrammarError(
+      `grammar is not valid: the ${what} is ${length} characters long, more than the maximum of ${MAX_GRAMMAR_BYTES}`,
+    );
   }
 }
 

@@ -3,7 +3,14 @@
  * relays (./protocol.ts) with the same handler the in-page patch calls.
  */
 import type { Handler } from '../handler';
-import { HOST_ANNOUNCE, RELAYED_REQUEST, type RelayControl, type RelayedRequest, type RelayReply, WHO_HOSTS } from './protocol';
+import {
+  HOST_ANNOUNCE,
+  RELAYED_REQUEST,
+  type RelayControl,
+  type RelayedRequest,
+  type RelayReply,
+  WHO_HOSTS,
+} from './protocol';
 
 /**
  * Serve relayed requests with `handler` until the returned function is called. Tells the Service
@@ -14,7 +21,8 @@ export function answerServiceWorker(handler: Handler): () => void {
   const onMessage = (event: MessageEvent) => {
     const data = event.data as { type?: unknown } | null;
     if (data?.type === WHO_HOSTS) announce();
-    else if (data?.type === RELAYED_REQUEST && event.ports[0]) void serveRelayed(handler, data as RelayedRequest, event.ports[0]);
+    else if (data?.type === RELAYED_REQUEST && event.ports[0])
+      void serveRelayed(handler, data as RelayedRequest, event.ports[0]);
   };
   container.addEventListener('message', onMessage);
   // Messages to a page wait until it starts listening on the container.
@@ -56,7 +64,8 @@ async function serveRelayed(handler: Handler, relayed: RelayedRequest, port: Mes
     }
     reply({ type: 'end' });
   } catch (error) {
-    if (!aborted.signal.aborted) reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    if (!aborted.signal.aborted)
+      reply({ type: 'error', message: error instanceof Error ? error.message : String(error) });
   } finally {
     port.close();
   }

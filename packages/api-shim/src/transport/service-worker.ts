@@ -53,7 +53,10 @@ export function relayToEngineHost(options: RelayOptions): void {
     }
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error('no page of this app hosts the engine: open the app in a tab')), hostTimeoutMs);
+      timer = setTimeout(
+        () => reject(new Error('no page of this app hosts the engine: open the app in a tab')),
+        hostTimeoutMs,
+      );
     });
     try {
       const host = await sw.clients.get(await Promise.race([announced, timeout]));

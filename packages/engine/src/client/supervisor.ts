@@ -99,7 +99,8 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
         return shown;
       },
       (error: unknown) => {
-        if (loading === attempt) state = { state: 'failed', model: loadOptions.model, error: toEngineError(error, 'load') };
+        if (loading === attempt)
+          state = { state: 'failed', model: loadOptions.model, error: toEngineError(error, 'load') };
         throw error;
       },
     );
@@ -126,7 +127,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
       } catch (error) {
         if (signal?.aborted) throw error;
         if (!incarnation.death && isFatal(error)) {
-          const kind = isEngineError(error, 'device_lost') ? 'device-lost' : 'exited';
+          const kind = isEngineError(error) && error.kind === 'device_lost' ? 'device-lost' : 'exited';
           fail(incarnation, { kind, message: `the engine's worker failed (${(error as Error).message})` });
           throw error;
         }
@@ -136,7 +137,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     }
   }
 
-  /** A call that changes nothing (tokenize, decode, template): one cut short by a failure runs again on the next worker. */
+  /** A call that changes nothing (tokenize, template): one cut short by a failure runs again on the next worker. */
   async function onLiveWorker<T>(call: (engine: Engine) => Promise<T>): Promise<T> {
     const incarnation = current;
     try {
@@ -152,7 +153,6 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     ready: () => loading ?? Promise.reject(new Error('No model is loaded: call load() first.')),
     state: () => state,
     tokenize: (...args) => onLiveWorker((e) => e.tokenize(...args)),
-    decode: (...args) => onLiveWorker((e) => e.decode(...args)),
     applyChatTemplate: (...args) => onLiveWorker((e) => e.applyChatTemplate(...args)),
     generate(request, opts) {
       const signal = opts?.signal;
@@ -168,7 +168,11 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
           };
           // Counted until the run ends, however it ends (a consumer's break included).
           return {
-            next: () => run.next().then((r) => (r.done && end(), r), (e: unknown) => (end(), Promise.reject(e))),
+            next: () =>
+              run.next().then(
+                (r) => (r.done && end(), r),
+                (e: unknown) => (end(), Promise.reject(e)),
+              ),
             return: (value?: unknown) => (end(), run.return(value as undefined)),
           } as AsyncIterator<GenerateEvent>;
         },
@@ -204,7 +208,10 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
  * in the worker, grammar/xgrammar.ts.)
  */
 function isFatal(error: unknown): boolean {
-  if (isEngineError(error, 'device_lost', 'out_of_memory')) return true;
-  if (!isEngineError(error, 'generation', 'internal')) return false;
-  return /memory access out of bounds|unreachable|RuntimeError/i.test(error.message);
+  if (!isEngineError(error)) return false;
+  if (error.kind === 'device_lost' || error.kind === 'out_of_memory') return true;
+  return (
+    (error.kind === 'generation' || error.kind === 'internal') &&
+    /memory access out of bounds|unreachable|RuntimeError/i.test(error.message)
+  );
 }

@@ -64,7 +64,10 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
     if (lastAnswer === 0) return;
     if (Date.now() - lastAnswer > options.heartbeatTimeoutMs) {
       const seconds = Math.round(options.heartbeatTimeoutMs / 1000);
-      return fail({ kind: 'unresponsive', message: `the engine's worker stopped answering (no heartbeat for ${seconds} s)` });
+      return fail({
+        kind: 'unresponsive',
+        message: `the engine's worker stopped answering (no heartbeat for ${seconds} s)`,
+      });
     }
     post({ type: 'ping', seq: ++seq });
   }, options.heartbeatMs);

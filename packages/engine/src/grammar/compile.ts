@@ -51,7 +51,13 @@ async function createModelGrammars(model: GrammarModel): Promise<ModelGrammars> 
     model.specialIds,
     model.eosIds,
   );
-  const info = await xg.TokenizerInfo.createTokenizerInfo(encodedVocab, 'byte_level', false, model.vocabSize, stopTokenIds);
+  const info = await xg.TokenizerInfo.createTokenizerInfo(
+    encodedVocab,
+    'byte_level',
+    false,
+    model.vocabSize,
+    stopTokenIds,
+  );
   const compiler = await xg.GrammarCompiler.createGrammarCompiler(info);
   const kept = new Map<string, Promise<CompiledGrammar>>();
   return {
@@ -81,6 +87,9 @@ function compileWith(compiler: GrammarCompiler, spec: GrammarSpec): Promise<Comp
       // beyond those the schema names.
       return compiler.compileJSONSchema(JSON.stringify(spec.schema), false, -1, [',', ':'], true);
     case 'regex':
-      return compiler.compileStructuralTag({ type: 'structural_tag', format: { type: 'regex', pattern: spec.pattern } });
+      return compiler.compileStructuralTag({
+        type: 'structural_tag',
+        format: { type: 'regex', pattern: spec.pattern },
+      });
   }
 }

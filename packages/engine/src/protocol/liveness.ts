@@ -22,9 +22,7 @@ export type ToWorker =
 
 export type FromWorker =
   /** Sent once the worker holds its life lock: from then on, the lock's release means it died. */
-  | { type: 'alive' }
-  | { type: 'pong'; seq: number }
-  | { type: 'device-lost'; message: string };
+  { type: 'alive' } | { type: 'pong'; seq: number } | { type: 'device-lost'; message: string };
 
 export function lifeLockName(workerName: string): string {
   return `${workerName}:alive`;

@@ -46,7 +46,10 @@ export async function watchGpuDevice(): Promise<void> {
   if (!used || used === device) return;
   device = used;
   const lost = await used.lost;
-  post({ type: 'device-lost', message: `${lost.reason === 'destroyed' ? 'destroyed' : 'lost'}: ${lost.message || 'no details'}` });
+  post({
+    type: 'device-lost',
+    message: `${lost.reason === 'destroyed' ? 'destroyed' : 'lost'}: ${lost.message || 'no details'}`,
+  });
 }
 
 interface GpuDeviceLike {

@@ -91,8 +91,10 @@ export function createTgiMetrics(sources: MetricSources): TgiMetrics {
     },
     batches(stats) {
       batch = stats;
+      // A worker that was replaced counts from zero again.
+      const since = (now: number, before: number) => (now >= before ? now - before : now);
       for (const method of ['prefill', 'decode'] as const) {
-        inferenceCount.inc({ method }, stats[method].count - counted[method]);
+        inferenceCount.inc({ method }, since(stats[method].count, counted[method]));
         counted[method] = stats[method].count;
         // Our forward pass is the whole of an inference step (sampling happens per sequence, after it).
         for (const ms of stats[method].ms) {
@@ -100,7 +102,7 @@ export function createTgiMetrics(sources: MetricSources): TgiMetrics {
           inference.observe(ms / 1000, { method });
         }
       }
-      cachedTokens.inc({}, stats.cachedTokens - counted.cached);
+      cachedTokens.inc({}, since(stats.cachedTokens, counted.cached));
       counted.cached = stats.cachedTokens;
     },
     render: () => r.render(),

@@ -14,7 +14,7 @@ import { ABC } from './support/tools';
 const MODEL = '/models/inpage-qwen3/';
 const THOUGHT = '<think>Hmm</think>\n\n';
 const ANSWER = 'Hello world!';
-const FILES = { fp32: 'onnx/model.onnx', q4: 'onnx/model_q4.onnx' } as const;
+const FILES = { fp32: 'onnx/model.onnx', q4: 'onnx/model_q4.onnx', q8: 'onnx/model_quantized.onnx' } as const;
 const QWEN3_TOKENS = [151667, 80022, 151668, 271, 9707, 1879, 0, 151645];
 
 interface FileProgress {
@@ -52,7 +52,7 @@ interface Generated {
   details: { finish_reason: string; tokens: { id: number; special: boolean }[] };
 }
 
-for (const dtype of ['fp32', 'q4'] as const) {
+for (const dtype of ['fp32', 'q4', 'q8'] as const) {
   test(`Qwen3's vocabulary and template, ${dtype} (${FILES[dtype]})`, async ({ page }, testInfo) => {
     test.setTimeout(300_000);
     const { info, files } = await openModel(page, MODEL, dtype);

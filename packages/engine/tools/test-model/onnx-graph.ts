@@ -11,7 +11,7 @@
  */
 import onnxProto from 'onnx-proto';
 import type { Dimensions } from './config';
-import { Q4_BLOCK, quantizeQ4 } from './quantize';
+import { Q4_BLOCK, quantizeQ4, quantizeQ8 } from './quantize';
 import { ropeInvFreq, type ModelWeights } from './weights';
 
 const { onnx } = onnxProto;
@@ -93,8 +93,11 @@ export interface GraphOptions {
   qkNorm?: boolean;
   /** lm_head is the embedding table transposed (tie_word_embeddings), not a weight of its own. */
   tiedEmbeddings?: boolean;
-  /** Linear layers as 4-bit MatMulNBits (com.microsoft), as transformers.js' q4 exports; see quantize.ts. */
-  q4?: boolean;
+  /**
+   * Linear layers quantized as transformers.js' exports do (quantize.ts): 'q4' as 4-bit MatMulNBits
+   * (com.microsoft), 'q8' as ONNX dynamic quantization (DynamicQuantizeLinear + MatMulInteger, uint8).
+   */
+  quantize?: 'q4' | 'q8';
   /**
    * Gemma's layer: the embedding times √hidden; the attention output normed (post_attention_layernorm)
    * before the residual add, and the MLP between pre_feedforward_layernorm and post_feedforward_layernorm;
@@ -155,8 +158,11 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
     const rms = g.op('Sqrt', [g.op('Add', [meanSquare, g.scalar(spec.rmsNormEps)])]);
     return g.op('Mul', [g.op('Div', [x, rms]), weight]);
   };
-  const matmul = (x: string, name: string, data: Float32Array, rows: number, cols: number) =>
-    options.q4 ? matMulNBits(g, x, name, data, rows, cols) : g.op('MatMul', [x, g.weight(name, [rows, cols], data)]);
+  const matmul = (x: string, name: string, data: Float32Array, rows: number, cols: number, output?: string) => {
+    if (options.quantize === 'q4') return matMulNBits(g, x, name, data, rows, cols, output);
+    if (options.quantize === 'q8') return matMulInteger(g, x, name, data, rows, cols, output);
+    return g.op('MatMul', [x, g.weight(name, [rows, cols], data)], [], output);
+  };
   /** RMSNorm over the last axis (head_dim) of q or k, as Qwen3's q_norm/k_norm. */
   const headNorm = (x: string, name: string, data: Float32Array | undefined) =>
     options.qkNorm ? rmsNorm(x, g.weight(name, [headDim], data!)) : x;
@@ -294,23 +300,16 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
     }
   });
   const final = rmsNorm(x, g.weight('model.norm.weight', [h], weights.finalNorm));
-  if (options.q4)
-    matMulNBits(
-      g,
-      final,
-      'lm_head.weight',
-      options.tiedEmbeddings ? transpose(weights.embed, vocab, h) : weights.lmHead,
-      h,
-      vocab,
-      'logits',
-    );
-  else if (options.tiedEmbeddings)
+  if (options.quantize) {
+    const lmHead = options.tiedEmbeddings ? transpose(weights.embed, vocab, h) : weights.lmHead;
+    matmul(final, 'lm_head.weight', lmHead, h, vocab, 'logits');
+  } else if (options.tiedEmbeddings)
     g.op('MatMul', [final, g.op('Transpose', ['model.embed_tokens.weight'])], [], 'logits');
-  else g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
+  else matmul(final, 'lm_head.weight', weights.lmHead, h, vocab, 'logits');
 
   return {
     irVersion: 8,
-    opsetImport: options.q4
+    opsetImport: options.quantize === 'q4'
       ? [
           { domain: '', version: 17 },
           { domain: 'com.microsoft', version: 1 },
@@ -368,4 +367,21 @@ function matMulNBits(
     attribute: attributes,
   });
   return out;
+}
+
+/**
+ * x · W with W [k, n] as uint8 (per-tensor scale, zero point 128) and x quantized per call:
+ * DynamicQuantizeLinear → MatMulInteger → Cast · (x_scale · w_scale), the pattern of ORT's quantize_dynamic
+ * that transformers.js' q8 (`model_quantized.onnx`) exports carry.
+ */
+function matMulInteger(g: GraphBuilder, x: string, name: string, data: Float32Array, k: number, n: number, output?: string): string {
+  const q = quantizeQ8(data);
+  g.initializers.push({ name: `${name}_quantized`, dims: [k, n], dataType: onnx.TensorProto.DataType.UINT8, rawData: q.values });
+  g.initializers.push({ name: `${name}_zero_point`, dims: [], dataType: onnx.TensorProto.DataType.UINT8, rawData: Uint8Array.of(q.zeroPoint) });
+  const scale = g.scalar(q.scale);
+  const base = `/DynamicQuantizeLinear_${g.nodes.length}`;
+  const [xq, xScale, xZero] = [`${base}/y`, `${base}/scale`, `${base}/zero_point`];
+  g.nodes.push({ name: base, opType: 'DynamicQuantizeLinear', input: [x], output: [xq, xScale, xZero] });
+  const product = g.op('MatMulInteger', [xq, `${name}_quantized`, xZero, `${name}_zero_point`]);
+  return g.op('Mul', [g.op('Cast', [product], [intAttr('to', FLOAT)]), g.op('Mul', [xScale, scale])], [], output);
 }

@@ -14,7 +14,13 @@ import { ABC } from './support/tools';
 const MODEL = '/models/inpage-qwen3/';
 const THOUGHT = '<think>Hmm</think>\n\n';
 const ANSWER = 'Hello world!';
-const FILES = { fp32: 'onnx/model.onnx', q4: 'onnx/model_q4.onnx', q8: 'onnx/model_quantized.onnx' } as const;
+const FILES = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  q4: 'onnx/model_q4.onnx',
+  q4f16: 'onnx/model_q4f16.onnx',
+  q8: 'onnx/model_quantized.onnx',
+} as const;
 const QWEN3_TOKENS = [151667, 80022, 151668, 271, 9707, 1879, 0, 151645];
 
 interface FileProgress {
@@ -52,9 +58,17 @@ interface Generated {
   details: { finish_reason: string; tokens: { id: number; special: boolean }[] };
 }
 
-for (const dtype of ['fp32', 'q4', 'q8'] as const) {
+for (const dtype of ['fp32', 'fp16', 'q4', 'q4f16', 'q8'] as const) {
   test(`Qwen3's vocabulary and template, ${dtype} (${FILES[dtype]})`, async ({ page }, testInfo) => {
     test.setTimeout(300_000);
+    if (dtype.endsWith('16') && expectedDevice(testInfo) === 'webgpu') {
+      await page.goto('/harness.html');
+      const f16 = await page.evaluate(async () => {
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
+        return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+      });
+      test.skip(!f16, "the WebGPU adapter has no 'shader-f16' (SwiftShader has none), so float16 tensors cannot run on it");
+    }
     const { info, files } = await openModel(page, MODEL, dtype);
     expect(info).toMatchObject({
       modelType: 'qwen3',

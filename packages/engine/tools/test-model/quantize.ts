@@ -53,3 +53,24 @@ export function quantizeQ8(w: Float32Array): Q8Weights {
   const values = Uint8Array.from(w, (x) => Math.max(0, Math.min(255, Math.round(x / scale) + zeroPoint)));
   return { values, scale, zeroPoint };
 }
+
+/** IEEE 754 half-precision bits of each value, rounded to nearest even (Node 20 has no Float16Array). */
+export function toFloat16(values: Float32Array): Uint16Array {
+  const bits = new Uint32Array(Float32Array.from(values).buffer);
+  return Uint16Array.from(bits, (x) => {
+    const sign = (x >>> 16) & 0x8000;
+    const exponent = ((x >>> 23) & 0xff) - 127 + 15;
+    const mantissa = x & 0x7fffff;
+    if (exponent >= 31) return sign | 0x7c00 | (((x >>> 23) & 0xff) === 0xff && mantissa ? 0x200 : 0);
+    if (exponent <= 0) {
+      if (exponent < -10) return sign;
+      const shifted = (mantissa | 0x800000) >>> (14 - exponent);
+      const rest = (mantissa | 0x800000) & ((1 << (14 - exponent)) - 1);
+      const half = 1 << (13 - exponent);
+      return sign | (shifted + (rest > half || (rest === half && shifted & 1) ? 1 : 0));
+    }
+    const rounded = (exponent << 10) | (mantissa >>> 13);
+    const rest = mantissa & 0x1fff;
+    return sign | (rounded + (rest > 0x1000 || (rest === 0x1000 && rounded & 1) ? 1 : 0));
+  });
+}

@@ -8,6 +8,7 @@
 export { createHandler, type Handler } from './handler';
 export type { HandlerOptions } from './context';
 export { installShim, type Shim, type ShimOptions } from './intercept/install';
+export { startInpage, type Inpage, type StartInpageOptions } from './start';
 export type { InfoJson } from './routes/info';
 export type { GenerateResponseJson, StreamResponseJson, DetailsJson, TokenJson } from './native/responses';
 export type { ChatCompletionJson, ChatCompletionChunkJson } from './chat/responses';

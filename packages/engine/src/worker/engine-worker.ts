@@ -1,14 +1,12 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-// The app serves onnxruntime-web's runtime itself (bundled as assets), so nothing loads from a CDN.
-import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { generate } from '../decode/generate';
 import { loadModel, type LoadedModel } from '../model/load';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { RequestQueue } from '../scheduler/queue';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
+import { ortFiles } from './ort-files';
 
 const queue = new RequestQueue();
 const running = new Map<number, AbortController>();
@@ -25,7 +23,7 @@ const api: WorkerApi = {
     // Loading takes the queue's turn, so a running generation finishes on the old model first.
     const next = queue.run(new AbortController().signal, async () => {
       await previous?.then(async (old) => (await old.prompts.clear(), old.model.dispose())).catch(() => undefined);
-      return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, onEvent, baseUrl);
+      return loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, onEvent, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
     current = next;

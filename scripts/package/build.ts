@@ -5,7 +5,7 @@
  * manifest at `dist/`. Usage: `tsx scripts/package/build.ts <package dir>` (each package's `prepack`).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -16,6 +16,8 @@ interface PackageBuild {
   /** Files copied into `dist/`, resolved as imports from the package. */
   copies?: string[];
   plugins?: Plugin[];
+  /** A sibling package whose built `.d.ts` this one's declarations import (built first when missing). */
+  needs?: string;
 }
 
 const WORKER_SOURCE_URL = "'../worker/engine-worker.ts'";
@@ -45,32 +47,37 @@ const builds: Record<string, PackageBuild> = {
     copies: ['onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs', 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm'],
     plugins: [builtWorkerUrl],
   },
-  'api-shim': { entries: { index: 'src/index.ts' } },
+  'api-shim': { entries: { index: 'src/index.ts' }, needs: 'engine' },
 };
 
-const dir = resolve(process.argv[2] ?? '.');
-const spec = builds[basename(dir)];
-if (!spec) throw new Error(`No build for ${dir}: one of ${Object.keys(builds).join(', ')}`);
-const dist = join(dir, 'dist');
-rmSync(dist, { recursive: true, force: true });
+await buildPackage(resolve(process.argv[2] ?? '.'));
 
-await build({
-  absWorkingDir: dir,
-  entryPoints: Object.entries(spec.entries).map(([out, source]) => ({ out, in: source })),
-  outdir: dist,
-  bundle: true,
-  format: 'esm',
-  platform: 'browser',
-  target: 'es2022',
-  packages: 'external',
-  plugins: spec.plugins ?? [],
-  logLevel: 'warning',
-});
+async function buildPackage(dir: string): Promise<void> {
+  const spec = builds[basename(dir)];
+  if (!spec) throw new Error(`No build for ${dir}: one of ${Object.keys(builds).join(', ')}`);
+  const needed = spec.needs && join(dirname(dir), spec.needs);
+  if (needed && !existsSync(join(needed, 'dist/index.d.ts'))) await buildPackage(needed);
+  const dist = join(dir, 'dist');
+  rmSync(dist, { recursive: true, force: true });
 
-const require = createRequire(join(dir, 'package.json'));
-for (const file of spec.copies ?? []) copyFileSync(require.resolve(file), join(dist, basename(file)));
+  await build({
+    absWorkingDir: dir,
+    entryPoints: Object.entries(spec.entries).map(([out, source]) => ({ out, in: source })),
+    outdir: dist,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    packages: 'external',
+    plugins: spec.plugins ?? [],
+    logLevel: 'warning',
+  });
 
-execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(dir, 'tsconfig.build.json')], {
-  stdio: 'inherit',
-  cwd: dirname(dir),
-});
+  const require = createRequire(join(dir, 'package.json'));
+  for (const file of spec.copies ?? []) copyFileSync(require.resolve(file), join(dist, basename(file)));
+
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(dir, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+    cwd: dirname(dir),
+  });
+}

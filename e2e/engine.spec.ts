@@ -29,7 +29,9 @@ test.describe('engine in a Web Worker', () => {
     const warnings = await page.evaluate(() =>
       (window as unknown as { loadEvents: { type: string; message?: string }[] }).loadEvents.filter((e) => e.type === 'warning'),
     );
-    expect(warnings).toEqual([{ type: 'warning', message: 'No q8 weights in "/models/inpage-tiny/"; loading fp32 instead.' }]);
+    expect(warnings).toEqual([
+      { type: 'warning', kind: 'dtype_fallback', message: 'No q8 weights in "/models/inpage-tiny/"; loading fp32 instead.' },
+    ]);
     expect((await generateIn(page, { prompt: 'hello', maxNewTokens: 20 })).finish?.generatedText).toBe('pqrstuvwxyz');
   });
 
@@ -191,6 +193,43 @@ test.describe('engine in a Web Worker', () => {
     const shutDown = 'The engine was shut down (terminate() was called); load a model in a new engine.';
     expect(result.first).toEqual([0, 'finished after 100']);
     expect(result.after).toEqual([`cut: ${shutDown}`, `rejected: ${shutDown}`, `rejected: ${shutDown}`]);
+  });
+
+  test('failures cross the worker typed: the kind chosen where they were born, with the worker’s stack', async ({ page }) => {
+    await openEngine(page);
+    const failures = await page.evaluate(async () => {
+      type Failure = Error & { kind?: string };
+      const describe = (error: Failure) => ({
+        typed: error instanceof Error && error.name === 'EngineError',
+        kind: error.kind,
+        message: error.message,
+        fromWorker: /engine-worker/.test(error.stack ?? ''),
+      });
+      const engine = (window as unknown as { engine: ReturnType<typeof window.inpage.createEngine> }).engine;
+      const inputIds = (await engine.tokenize('hello')).map((t) => t.id);
+      const grammar = async () => {
+        const events = engine.generate({
+          inputIds,
+          maxNewTokens: 5,
+          sampling: { doSample: false },
+          grammar: { type: 'regex', pattern: '((' },
+        });
+        for await (const _ of events);
+      };
+      const missing = () => window.inpage.createEngine().load({ model: '/models/missing/' });
+      const notLoaded = () => window.inpage.createEngine().tokenize('x');
+      const settle = (run: () => Promise<unknown>) => run().then(() => null, describe);
+      return { grammar: await settle(grammar), missing: await settle(missing), notLoaded: await settle(notLoaded) };
+    });
+    expect(failures.grammar).toEqual({
+      typed: true,
+      kind: 'grammar',
+      message: 'Regex parsing error at position 3: The parenthesis is not closed.',
+      fromWorker: true,
+    });
+    expect(failures.missing).toMatchObject({ typed: true, kind: 'model_not_found', fromWorker: true });
+    expect(failures.missing?.message).toMatch(/^"\/models\/missing\/" is missing files .*Could not locate file/);
+    expect(failures.notLoaded).toMatchObject({ typed: true, kind: 'not_loaded', message: 'No model is loaded: call load() first.' });
   });
 
   test('a worker whose script cannot load fails every call in words instead of hanging', async ({ page, context }) => {

@@ -86,6 +86,7 @@ test.describe('weight cache in IndexedDB', () => {
     expect(warnings).toEqual([
       {
         type: 'warning',
+        kind: 'storage_full',
         message: expect.stringMatching(/^Not enough storage to cache model\.onnx \(446\.4 kB\)\. Free some space/),
       },
     ]);

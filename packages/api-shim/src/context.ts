@@ -4,7 +4,7 @@
 import pkg from '../package.json';
 import type { Engine, ModelInfo } from './engine';
 import type { ApiError } from './errors/errors';
-import { createPermits, type Permits } from './generation/permits';
+import { createPermits, type Permits } from './permits';
 import { createTgiMetrics, type TgiMetrics } from './metrics/tgi';
 import type { Limits } from './validation/validate';
 

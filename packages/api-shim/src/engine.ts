@@ -4,6 +4,7 @@ export type {
   Device,
   Dtype,
   Engine,
+  EngineErrorKind,
   EngineState,
   FinishEvent,
   FinishReason,

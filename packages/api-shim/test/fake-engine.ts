@@ -7,6 +7,7 @@
  * - token i (1-based) has logprob −0.25·i; top-n alternatives are the next ids at −1, −2, … below it;
  * - one generation runs at a time, in arrival order; a tick (a macrotask by default) between tokens.
  */
+import { EngineError, type EngineErrorKind } from '@inpage/engine';
 import type { Engine, EngineState } from '../src/engine';
 import type {
   ChatTemplateOptions,
@@ -29,8 +30,8 @@ export interface FakeEngineOptions {
   hasChatTemplate?: boolean;
   /** Waited for between tokens. */
   tick?: () => Promise<void>;
-  /** Throw this error after that many tokens. */
-  failAfter?: { tokens: number; message: string };
+  /** Throw this error after that many tokens (a `device_lost` EngineError unless another kind is given). */
+  failAfter?: { tokens: number; message: string; kind?: EngineErrorKind };
   /** Finish without sending the finish event (an engine bug: the shim must call it incomplete). */
   dropFinish?: boolean;
   /** Run generations side by side, one step for all of them at a time (like TGI's batches). */
@@ -107,7 +108,7 @@ export class FakeEngine implements Engine {
       state === 'ready'
         ? { state: 'ready', info: this.info }
         : state === 'failed'
-          ? { state: 'failed', model: this.info.modelId, error: 'out of memory' }
+          ? { state: 'failed', model: this.info.modelId, error: new EngineError('out_of_memory', 'out of memory') }
           : state === 'loading'
             ? { state: 'loading', model: this.info.modelId }
             : { state: 'idle' };
@@ -118,9 +119,10 @@ export class FakeEngine implements Engine {
     for (const w of this.readyWaiters.splice(0)) w.resolve(this.info);
   }
 
-  failLoading(error: string): void {
+  failLoading(message: string): void {
+    const error = new EngineError('load', message);
     this.current = { state: 'failed', model: this.info.modelId, error };
-    for (const w of this.readyWaiters.splice(0)) w.reject(new Error(error));
+    for (const w of this.readyWaiters.splice(0)) w.reject(error);
   }
 
   async load(): Promise<ModelInfo> {
@@ -131,8 +133,8 @@ export class FakeEngine implements Engine {
   ready(): Promise<ModelInfo> {
     const s = this.current;
     if (s.state === 'ready') return Promise.resolve(s.info);
-    if (s.state === 'failed') return Promise.reject(new Error(s.error));
-    if (s.state === 'idle') return Promise.reject(new Error('No model is loaded: call load() first.'));
+    if (s.state === 'failed') return Promise.reject(s.error);
+    if (s.state === 'idle') return Promise.reject(new EngineError('not_loaded', 'No model is loaded: call load() first.'));
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
@@ -161,7 +163,7 @@ export class FakeEngine implements Engine {
 
   async applyChatTemplate(messages: TemplateMessage[], options?: ChatTemplateOptions): Promise<string> {
     this.templateCalls.push({ messages, options });
-    if (messages.some((m) => m.role === 'bad')) throw new Error('Conversation roles must alternate');
+    if (messages.some((m) => m.role === 'bad')) throw new EngineError('template', 'Conversation roles must alternate');
     let text = '<s>' + messages.map((m) => `<|${m.role}|>\n${m.content}\n`).join('');
     if (options?.continueFinalMessage) {
       const last = messages[messages.length - 1].content;
@@ -209,7 +211,8 @@ export class FakeEngine implements Engine {
         this.aborted++;
         throw new DOMException('The generation was aborted', 'AbortError');
       }
-      if (this.options.failAfter && index > this.options.failAfter.tokens) throw new Error(this.options.failAfter.message);
+      const fail = this.options.failAfter;
+      if (fail && index > fail.tokens) throw new EngineError(fail.kind ?? 'device_lost', fail.message);
       const id = nextId(last);
       last = id;
       generated.push(id);

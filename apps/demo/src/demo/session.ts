@@ -1,5 +1,5 @@
 import { installShim, type Shim } from '@inpage/api-shim';
-import { createEngine, type Device, type Dtype, type Engine, type ModelInfo } from '@inpage/engine';
+import { createEngine, type Device, type Dtype, type Engine, type LoadEvent, type ModelInfo } from '@inpage/engine';
 import { ProgressMeter } from './models/progress';
 
 export interface LoadRequest {
@@ -18,9 +18,9 @@ export interface SessionState {
   /** The model the shim answers with now (null until one is loaded). */
   serving: ModelInfo | null;
   loading: LoadingState | null;
-  /** The last load's failure, in the engine's words. */
-  error: string | null;
-  warnings: string[];
+  /** The last load's failure (an EngineError, whose kind says why). */
+  error: unknown;
+  warnings: Extract<LoadEvent, { type: 'warning' }>[];
   /** A short note such as "Loading cancelled." */
   notice: string | null;
 }
@@ -83,7 +83,7 @@ export function createSession(baseUrl: string): Session {
           if (id !== attempt) return;
           if (event.type === 'device') loading.device = { device: event.device, reason: event.reason };
           else if (event.type === 'file') loading.meter.update(event.progress, performance.now());
-          else state.warnings.push(event.message);
+          else state.warnings.push(event);
           emit();
         })
         .then(
@@ -97,7 +97,7 @@ export function createSession(baseUrl: string): Session {
           (error: unknown) => {
             if (id !== attempt) return;
             if (candidate === engine) cancelCandidate();
-            Object.assign(state, { loading: null, error: error instanceof Error ? error.message : String(error) });
+            Object.assign(state, { loading: null, error });
             emit();
           },
         );

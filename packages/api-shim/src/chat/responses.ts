@@ -16,33 +16,35 @@ export interface ChatLogprobsJson {
   content: { token: string; logprob: number; top_logprobs: { token: string; logprob: number }[] }[];
 }
 
-export interface ChatCompletionChunkJson {
-  object: 'chat.completion.chunk';
+/** What a chat completion and its chunks share; `object` tells them apart. */
+interface ChatObjectJson<Kind extends string, Choice> {
+  object: Kind;
   id: string;
   created: number;
   model: string;
   system_fingerprint: string;
-  choices: {
-    index: number;
-    delta: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallDeltaJson[] };
-    logprobs: ChatLogprobsJson | null;
-    finish_reason: string | null;
-  }[];
+  choices: ({ index: number; logprobs: ChatLogprobsJson | null } & Choice)[];
+}
+
+export interface ChatCompletionChunkJson
+  extends ChatObjectJson<
+    'chat.completion.chunk',
+    {
+      delta: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallDeltaJson[] };
+      finish_reason: string | null;
+    }
+  > {
   usage: Usage | null;
 }
 
-export interface ChatCompletionJson {
-  object: 'chat.completion';
-  id: string;
-  created: number;
-  model: string;
-  system_fingerprint: string;
-  choices: {
-    index: number;
-    message: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallJson[] };
-    logprobs: ChatLogprobsJson | null;
-    finish_reason: string;
-  }[];
+export interface ChatCompletionJson
+  extends ChatObjectJson<
+    'chat.completion',
+    {
+      message: { role: 'assistant'; content: string } | { role: 'assistant'; tool_calls: ToolCallJson[] };
+      finish_reason: string;
+    }
+  > {
   usage: Usage;
 }
 
@@ -112,27 +114,36 @@ export function chunkOf(
   logprobs: ChatLogprobsJson | null,
   finishReason: string | null,
 ): ChatCompletionChunkJson {
-  return {
-    object: 'chat.completion.chunk',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices: [{ index: 0, delta, logprobs, finish_reason: finishReason }],
-    usage: null,
-  };
+  return chunk(env, [{ index: 0, delta, logprobs, finish_reason: finishReason }], null);
 }
 
 /** `stream_options.include_usage`: one more chunk after the last, with no choices. */
 export function usageChunk(finish: FinishEvent, env: ChatEnvelope): ChatCompletionChunkJson {
+  return chunk(env, [], usageOf(finish));
+}
+
+function chunk(env: ChatEnvelope, choices: ChunkChoice[], usage: Usage | null): ChatCompletionChunkJson {
+  return openaiObject('chat.completion.chunk', env, choices, usage);
+}
+
+/**
+ * An OpenAI object with its fields in TGI's order: the envelope, then `choices` and `usage` last
+ * (a streamed `/v1/completions` token is the exception, with `choices` before `model`).
+ */
+export function openaiObject<Kind extends string, Choice, U>(
+  object: Kind,
+  env: { model: string; systemFingerprint: string; created: number },
+  choices: Choice[],
+  usage: U,
+) {
   return {
-    object: 'chat.completion.chunk',
+    object,
     id: '',
     created: env.created,
     model: env.model,
     system_fingerprint: env.systemFingerprint,
-    choices: [],
-    usage: usageOf(finish),
+    choices,
+    usage,
   };
 }
 
@@ -146,20 +157,7 @@ export function completionOf(
   message: ChatCompletionJson['choices'][number]['message'],
 ): ChatCompletionJson {
   const { finish } = result;
-  return {
-    object: 'chat.completion',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices: [
-      {
-        index: 0,
-        message,
-        logprobs: env.logprobs ? logprobsJson(result.tokens, result.topTokens) : null,
-        finish_reason: openaiFinishReason(finish.finishReason),
-      },
-    ],
-    usage: usageOf(finish),
-  };
+  const logprobs = env.logprobs ? logprobsJson(result.tokens, result.topTokens) : null;
+  const choice = { index: 0, message, logprobs, finish_reason: openaiFinishReason(finish.finishReason) };
+  return openaiObject('chat.completion', env, [choice], usageOf(finish));
 }

@@ -5,7 +5,7 @@
  */
 import type { ShimContext } from '../context';
 import type { ModelInfo } from '../engine';
-import { ApiError, errorMessage } from '../errors/errors';
+import { ApiError, engineFailure } from '../errors/errors';
 import type { ChatMessage, Tool } from '../schema/requests';
 import type { ToolPlan } from '../structured';
 import { toTemplateMessages } from './messages';
@@ -36,7 +36,7 @@ export async function renderChat(
       ...(tools && info.templateUsesTools && { tools: tools.tools.map(templateTool) }),
     });
   } catch (error) {
-    throw ctx.fail(new ApiError('template', errorMessage(error)));
+    throw ctx.fail(engineFailure(error, 'template'));
   }
 }
 

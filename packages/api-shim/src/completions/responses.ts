@@ -3,7 +3,7 @@
  * empty finish_reason, a final event per prompt with usage and the RAW finish reason; the non-stream
  * object sums usage and says "stop" for eos_token.
  */
-import { openaiFinishReason, type Usage, usageOf } from '../chat/responses';
+import { openaiFinishReason, openaiObject, type Usage, usageOf } from '../chat/responses';
 import type { GenerationResult, Step } from '../generation/run';
 
 export interface CompletionChoiceJson {
@@ -53,15 +53,7 @@ export function completionEvent(step: Step, index: number, env: CompletionEnvelo
     };
   }
   const { finish } = step.final;
-  return {
-    object: 'text_completion',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices: [{ index, text: step.token.text, logprobs: null, finish_reason: finish.finishReason }],
-    usage: usageOf(finish),
-  };
+  return final(env, [{ index, text: step.token.text, logprobs: null, finish_reason: finish.finishReason }], usageOf(finish));
 }
 
 /** `results` in completion order, each with its prompt's index. */
@@ -79,13 +71,10 @@ export function completion(results: { index: number; result: GenerationResult }[
       finish_reason: openaiFinishReason(result.finish.finishReason),
     };
   });
-  return {
-    object: 'text_completion',
-    id: '',
-    created: env.created,
-    model: env.model,
-    system_fingerprint: env.systemFingerprint,
-    choices,
-    usage,
-  };
+  return final(env, choices, usage);
+}
+
+/** A prompt's last event, or the whole response: TGI writes `model` before `choices` here (not in chunks). */
+function final(env: CompletionEnvelope, choices: CompletionChoiceJson[], usage: Usage): CompletionFinalJson {
+  return openaiObject('text_completion', env, choices, usage);
 }

@@ -3,6 +3,8 @@
  * A row says the status, the body kind and the words; nothing else in the shim chooses a status code.
  */
 
+import type { EngineErrorKind } from '../engine';
+
 /** The `err` label of `tgi_request_failure`. */
 export type FailureLabel = 'validation' | 'overloaded' | 'generation' | 'incomplete' | 'template';
 
@@ -153,6 +155,46 @@ export class ApiError extends Error {
         return new Response(null, init);
     }
   }
+}
+
+/**
+ * Each engine failure kind as the row it answers with. The engine names the kind where the error
+ * is born and it crosses the worker as data, so this reads `kind`, never the words. A refused
+ * grammar is the request's fault (TGI validates grammars before queueing); a template that fails
+ * is TGI's template error; everything else failed during generation.
+ */
+const ENGINE_ERRORS: Record<EngineErrorKind, { kind: ErrorKind; detail?: (message: string) => string }> = {
+  grammar: { kind: 'validation', detail: (m) => `grammar is not valid: ${m}` },
+  template: { kind: 'template' },
+  not_loaded: { kind: 'generation' },
+  invalid_source: { kind: 'generation' },
+  model_not_found: { kind: 'generation' },
+  network: { kind: 'generation' },
+  unsupported_architecture: { kind: 'generation' },
+  unsupported_device: { kind: 'generation' },
+  storage_full: { kind: 'generation' },
+  load: { kind: 'generation' },
+  device_lost: { kind: 'generation' },
+  out_of_memory: { kind: 'generation' },
+  generation: { kind: 'generation' },
+  terminated: { kind: 'generation' },
+  internal: { kind: 'generation' },
+  // Aborts are never answered (the caller has gone); listed so that every kind has a row.
+  aborted: { kind: 'generation' },
+};
+
+/** The kind of an engine failure, read from the value (the shim imports no engine code); null if it has none. */
+export function engineErrorKind(error: unknown): EngineErrorKind | null {
+  const kind = typeof error === 'object' && error !== null ? (error as { kind?: unknown }).kind : undefined;
+  return typeof kind === 'string' && Object.hasOwn(ENGINE_ERRORS, kind) ? (kind as EngineErrorKind) : null;
+}
+
+/** An engine failure as the ApiError to answer with; a value without a kind answers as `untyped`. */
+export function engineFailure(error: unknown, untyped: ErrorKind = 'generation'): ApiError {
+  const kind = engineErrorKind(error);
+  const row = kind ? ENGINE_ERRORS[kind] : { kind: untyped };
+  const message = errorMessage(error);
+  return new ApiError(row.kind, row.detail ? row.detail(message) : message);
 }
 
 /** True for the rejection of an aborted fetch / generation (DOMException or Error named AbortError). */

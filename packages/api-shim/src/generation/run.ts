@@ -7,7 +7,7 @@
  */
 import { limitsFor, type ShimContext } from '../context';
 import type { FinishEvent, GeneratedToken, ModelInfo, TokenEvent } from '../engine';
-import { ApiError, errorMessage, isAbortError } from '../errors/errors';
+import { ApiError, engineFailure, isAbortError } from '../errors/errors';
 import type { GenerateParameters } from '../schema/requests';
 import { checkEndpointRules, type Mode, type ValidGenerateRequest, validate } from '../validation/validate';
 import { pickBestOf } from './best-of';
@@ -129,12 +129,7 @@ async function* engineSteps(
 /** Any failure as the ApiError to answer with (counted once, here), or the caller's abort as it is. */
 function failure(ctx: ShimContext, error: unknown, signal: AbortSignal): unknown {
   if (isAbortError(error) || signal.aborted) return error;
-  if (error instanceof ApiError) return ctx.fail(error);
-  // The engine compiles the grammar before its first step and names a refusal GrammarError.
-  if (error instanceof Error && error.name === 'GrammarError') {
-    return ctx.fail(new ApiError('validation', `grammar is not valid: ${error.message}`));
-  }
-  return ctx.fail(new ApiError('generation', errorMessage(error)));
+  return ctx.fail(error instanceof ApiError ? error : engineFailure(error));
 }
 
 function step(event: TokenEvent): Step {

@@ -4,7 +4,7 @@
  */
 import { ApiError } from '../errors/errors';
 import { type Decoder, DecodeError, decodeRoot } from '../schema/serde';
-import { parseJson } from './json';
+import { parseJson } from '../schema/json';
 
 /** `application/json` or any `application/*+json`, parameters ignored (axum's `json_content_type`). */
 export function isJsonContentType(header: string | null): boolean {

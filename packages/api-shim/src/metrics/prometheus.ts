@@ -10,8 +10,8 @@ function formatLabels(labels: Labels, extra?: [string, string]): string {
   const pairs = Object.entries(labels);
   if (extra) pairs.push(extra);
   if (pairs.length === 0) return '';
-  const escape = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
-  return `{${pairs.map(([k, v]) => `${k}="${escape(v)}"`).join(',')}}`;
+  const escaped = (v: string) => v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
+  return `{${pairs.map(([k, v]) => `${k}="${escaped(v)}"`).join(',')}}`;
 }
 
 /** Prometheus sample values: integers without a decimal point, `+Inf`/`-Inf`/`NaN` spelled out. */

@@ -3,7 +3,7 @@
  * TGI's defaults (router/src/lib.rs). These are unchecked values: only ../validation turns them into
  * something the engine may run.
  */
-import { type Grammar, grammarDecoder } from '../structured/grammar';
+import { type Grammar, grammarDecoder } from './grammar';
 import {
   DecodeError,
   type Decoder,

@@ -9,7 +9,7 @@
  * What we cannot copy: serde's ` at line L column C` suffix on data errors (JSON.parse keeps no
  * positions), and `1.0` vs `1` (JSON.parse makes both the integer 1).
  */
-import { formatPath } from '../http/json';
+import { formatPath } from './json';
 
 export type Path = readonly (string | number)[];
 export type Decoder<T> = (value: unknown, at: Path) => T;

@@ -5,10 +5,10 @@
  */
 import { ApiError } from '../errors/errors';
 import type { ChatRequestBody, Tool } from '../schema/requests';
-import type { Grammar } from './grammar';
+import type { Grammar } from '../schema/grammar';
 import { DEFAULT_TOOL_PROMPT, selectTools, toolGrammar } from './tools';
 
-export { checkGrammar, GrammarError, grammarDecoder, type Grammar, type ValidGrammar } from './grammar';
+export { checkGrammar, GrammarError, type ValidGrammar } from './grammar';
 export { NO_TOOL, parseToolCall, type ParsedToolCall } from './tools';
 
 /** A chat request that calls tools: the output is constrained to a call of one of `tools`. */

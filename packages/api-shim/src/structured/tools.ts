@@ -6,7 +6,7 @@
 import { ApiError } from '../errors/errors';
 import type { Tool, ToolChoice } from '../schema/requests';
 import { isMap } from '../schema/serde';
-import type { Grammar } from './grammar';
+import type { Grammar } from '../schema/grammar';
 
 /** TGI adds this tool under `tool_choice: "auto"` so the model may answer in plain text. */
 export const NO_TOOL: Tool = {

@@ -1,7 +1,9 @@
 import * as Comlink from 'comlink';
 import type { Engine, EngineState } from '../protocol/engine';
+import { registerErrorTransfer } from '../protocol/error-transfer';
+import { EngineError, fromWire, toEngineError } from '../protocol/errors';
 import type { GenerateEvent, GenerateRequest, LoadEvent, LoadOptions, ModelInfo } from '../protocol/types';
-import type { WireEvent, WorkerApi } from '../protocol/worker-api';
+import type { ServedCalls, WireEvent, WorkerApi } from '../protocol/worker-api';
 import { EventChannel } from './event-channel';
 
 export interface CreateEngineOptions extends Partial<LoadOptions> {
@@ -15,6 +17,7 @@ export interface CreateEngineOptions extends Partial<LoadOptions> {
  * Given `model`, loading starts at once; `ready()` resolves when it can generate.
  */
 export function createEngine(options: CreateEngineOptions = {}): Engine {
+  registerErrorTransfer();
   const worker = new Worker(new URL('../worker/engine-worker.ts', import.meta.url), {
     type: 'module',
     name: 'inpage-engine',
@@ -22,7 +25,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   const remote = Comlink.wrap<WorkerApi>(worker);
   // A terminated worker never answers: every call still waiting (and every later one) rejects instead.
   let closed = false;
-  let shutDown!: (error: Error) => void;
+  let shutDown!: (error: EngineError) => void;
   const terminated = new Promise<never>((_, reject) => (shutDown = reject));
   terminated.catch(() => undefined);
   // Calls in flight (of any kind), for idle(): an engine is retired only once nothing waits on it.
@@ -41,18 +44,23 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   worker.addEventListener('error', (event) => {
     if (event instanceof ErrorEvent) return;
     closed = true;
-    shutDown(new Error("The engine's worker could not start: its script did not load. Check the connection and reload the page."));
+    shutDown(
+      new EngineError('terminated', "The engine's worker could not start: its script did not load. Check the connection and reload the page."),
+    );
   });
-  const api = {
-    load: (...args: Parameters<WorkerApi['load']>) => call(() => remote.load(...args)),
-    tokenize: (...args: Parameters<WorkerApi['tokenize']>) => call(() => remote.tokenize(...args)),
-    decode: (...args: Parameters<WorkerApi['decode']>) => call(() => remote.decode(...args)),
-    applyChatTemplate: (...args: Parameters<WorkerApi['applyChatTemplate']>) => call(() => remote.applyChatTemplate(...args)),
-    generate: (...args: Parameters<WorkerApi['generate']>) => call(() => remote.generate(...args)),
-    cancel: (id: number) => call(() => remote.cancel(id)),
-    listCachedModels: () => call(() => remote.listCachedModels()),
-    deleteCachedModel: (modelId: string) => call(() => remote.deleteCachedModel(modelId)),
+  /** A worker call as a call of the engine: counted for idle(), and refused once terminated. */
+  const forward =
+    <K extends keyof WorkerApi>(name: K): Forwarded<K> =>
+    (...args) =>
+      call(() => (remote[name] as unknown as Forwarded<K>)(...args));
+  const served: ServedCalls = {
+    tokenize: forward('tokenize'),
+    decode: forward('decode'),
+    applyChatTemplate: forward('applyChatTemplate'),
+    listCachedModels: forward('listCachedModels'),
+    deleteCachedModel: forward('deleteCachedModel'),
   };
+  const api = { load: forward('load'), generate: forward('generate'), cancel: forward('cancel') };
   let state: EngineState = { state: 'idle' };
   let loading: Promise<ModelInfo> | null = null;
   let nextId = 1;
@@ -65,14 +73,14 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   const load = (loadOptions: LoadOptions, onEvent?: (event: LoadEvent) => void): Promise<ModelInfo> => {
     state = { state: 'loading', model: loadOptions.model };
     const attempt = api
-      .load(loadOptions, globalThis.location?.href ?? '', Comlink.proxy((event: LoadEvent) => onEvent?.(event)))
+      .load(loadOptions, onEvent && Comlink.proxy(onEvent), globalThis.location?.href ?? '')
       .then(
         (info) => {
           if (loading === attempt) state = { state: 'ready', info };
           return info;
         },
         (error: unknown) => {
-          if (loading === attempt) state = { state: 'failed', model: loadOptions.model, error: messageOf(error) };
+          if (loading === attempt) state = { state: 'failed', model: loadOptions.model, error: toEngineError(error, 'load') };
           throw error;
         },
       );
@@ -81,14 +89,12 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   };
 
   const engine: Engine = {
+    ...served,
     load,
     ready() {
-      return loading ?? Promise.reject(new Error('No model is loaded: call load() first.'));
+      return loading ?? Promise.reject(new EngineError('not_loaded', 'No model is loaded: call load() first.'));
     },
     state: () => state,
-    tokenize: (text, opts) => api.tokenize(text, opts?.addSpecialTokens ?? true),
-    decode: (ids, opts) => api.decode(ids, opts?.skipSpecialTokens ?? true),
-    applyChatTemplate: (messages, opts) => api.applyChatTemplate(messages, opts ?? {}),
     generate(request: GenerateRequest, opts?: { signal?: AbortSignal }): AsyncIterable<GenerateEvent> {
       const id = nextId++;
       const signal = opts?.signal;
@@ -119,7 +125,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
             notifyIdle();
           };
           events.port1.onmessage = ({ data: event }: MessageEvent<WireEvent>) => {
-            if (event.type === 'error') channel.fail(rebuildError(event));
+            if (event.type === 'error') channel.fail(fromWire(event));
             else channel.push(event);
             if (event.type === 'finish') channel.close();
             if (event.type === 'finish' || event.type === 'error') settle();
@@ -136,12 +142,10 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     },
     pending: () => pending,
     idle: () => (pending === 0 && calls === 0 ? Promise.resolve() : new Promise((resolve) => whenIdle.push(resolve))),
-    listCachedModels: () => api.listCachedModels(),
-    deleteCachedModel: (modelId) => api.deleteCachedModel(modelId),
     terminate() {
       if (closed) return;
       closed = true;
-      shutDown(new Error('The engine was shut down (terminate() was called); load a model in a new engine.'));
+      shutDown(new EngineError('terminated', 'The engine was shut down (terminate() was called); load a model in a new engine.'));
       remote[Comlink.releaseProxy]();
       worker.terminate();
     },
@@ -154,18 +158,11 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   return engine;
 }
 
-/** Errors cross the worker boundary as name + message; AbortError comes back as a DOMException. */
-function rebuildError({ name, message }: { name: string; message: string }): Error {
-  if (name === 'AbortError') return new DOMException(message, 'AbortError');
-  const error = new Error(message);
-  error.name = name;
-  return error;
-}
+/** A WorkerApi call as the client makes it: always asynchronous. */
+type Forwarded<K extends keyof WorkerApi> = (
+  ...args: Parameters<WorkerApi[K]>
+) => Promise<Awaited<ReturnType<WorkerApi[K]>>>;
 
-function abortError(): DOMException {
-  return new DOMException('The generation was aborted.', 'AbortError');
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+function abortError(): EngineError {
+  return new EngineError('aborted', 'The generation was aborted.');
 }

@@ -19,7 +19,7 @@ export interface GrammarModel {
 }
 
 export interface ModelGrammars {
-  /** Compile (or reuse) a grammar; rejects with a GrammarError when xgrammar refuses it. */
+  /** Compile (or reuse) a grammar; rejects with a `grammar` EngineError when xgrammar refuses it. */
   compile(spec: GrammarSpec): Promise<CompiledGrammar>;
   readonly stopTokenIds: readonly number[];
   readonly vocabSize: number;

@@ -16,7 +16,7 @@ export interface GrammarConstraint {
   dispose(): void;
 }
 
-/** Compile (or reuse) the grammar and start a matcher. Rejects with a GrammarError for a bad grammar. */
+/** Compile (or reuse) the grammar and start a matcher. Rejects with a `grammar` EngineError for a bad grammar. */
 export async function createGrammarConstraint(model: GrammarModel, spec: GrammarSpec): Promise<GrammarConstraint> {
   const grammars = await grammarsFor(model);
   const compiled = await grammars.compile(spec);

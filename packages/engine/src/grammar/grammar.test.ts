@@ -8,6 +8,7 @@ import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BENCH } from '../../tools/test-model/config';
 import type { LoadedModel } from '../model/load';
+import type { EngineError } from '../protocol/errors';
 import type { GrammarSpec } from '../protocol/types';
 import { applyGrammarMask } from '../sampling/grammar-mask';
 import { createGrammarConstraint } from './constraint';
@@ -71,21 +72,21 @@ describe('grammars xgrammar refuses', () => {
       () => null,
       (e: Error) => e,
     );
-    return { name: error?.name, message: error?.message };
+    return { kind: (error as EngineError | null)?.kind, message: error?.message };
   };
 
-  it('give a GrammarError with xgrammar’s reason, and leave the engine usable', async () => {
+  it('give a grammar error with xgrammar’s reason, and leave the engine usable', async () => {
     expect(await refused({ type: 'regex', pattern: '((' })).toEqual({
-      name: 'GrammarError',
+      kind: 'grammar',
       message: 'Regex parsing error at position 3: The parenthesis is not closed.',
     });
     expect(await refused(json({ type: 'object', properties: { a: { $ref: '#/$defs/x' } } }))).toMatchObject({
-      name: 'GrammarError',
+      kind: 'grammar',
       message: expect.stringMatching(/^Cannot find field \$defs in /),
     });
     // Unsatisfiable: no value can be in [5, 2].
     expect(await refused(json({ type: 'object', properties: { a: { type: 'integer', minimum: 5, maximum: 2 } } }))).toEqual({
-      name: 'GrammarError',
+      kind: 'grammar',
       message: 'Invalid range: minimum greater than maximum',
     });
     expect((await run(tiny, 'Hi ', { grammar: { type: 'regex', pattern: 'ab' } })).text).toBe('ab');

@@ -12,17 +12,10 @@
  *   starts, hence the hook goes in before the first call).
  */
 import type * as Xgrammar from '@mlc-ai/web-xgrammar';
+import { EngineError } from '../protocol/errors';
 
 export type XgrammarApi = Pick<typeof Xgrammar, 'GrammarCompiler' | 'GrammarMatcher' | 'TokenizerInfo'>;
 export type { CompiledGrammar, GrammarCompiler, GrammarMatcher } from '@mlc-ai/web-xgrammar';
-
-/** A grammar the engine refuses (the shim maps this name onto TGI's 422 `grammar is not valid`). */
-export class GrammarError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'GrammarError';
-  }
-}
 
 let api: Promise<XgrammarApi> | null = null;
 let captured: string[] | null = null;
@@ -52,7 +45,7 @@ function captureConsoleErrors(): void {
 }
 
 /**
- * Run one xgrammar call that may reject the grammar; its failure becomes a GrammarError with
+ * Run one xgrammar call that may reject the grammar; its failure becomes a `grammar` EngineError with
  * xgrammar's own reason (e.g. `Regex parsing error at position 3: The parenthesis is not closed.`).
  */
 export async function guarded<T>(call: () => Promise<T>): Promise<T> {
@@ -60,7 +53,7 @@ export async function guarded<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
-    throw new GrammarError(reasonOf(captured, error));
+    throw new EngineError('grammar', reasonOf(captured, error), { cause: error });
   } finally {
     captured = null;
   }

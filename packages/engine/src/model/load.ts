@@ -9,7 +9,9 @@ import {
 } from '@huggingface/transformers';
 import type { Device, Dtype, FileProgress, LoadEvent, LoadOptions, ModelInfo, SpecialToken } from '../protocol/types';
 import { PromptCache } from '../decode/prompt-cache';
+import { EngineError, type EngineErrorKind, isEngineError } from '../protocol/errors';
 import { chooseDevice } from './device';
+import { runtimeFailure } from './runtime-failure';
 import { resolveSource } from './source';
 import { openWeightCache } from './weight-cache';
 
@@ -33,7 +35,21 @@ export interface WasmPaths {
 
 const libraryRemote = { host: env.remoteHost, pathTemplate: env.remotePathTemplate };
 
+/** Load a model; a failure rejects with an EngineError whose kind says why (see explainLoadFailure). */
 export async function loadModel(
+  options: LoadOptions,
+  wasmPaths: WasmPaths,
+  emit: (event: LoadEvent) => void,
+  baseUrl: string,
+): Promise<LoadedModel> {
+  try {
+    return await loadOrThrow(options, wasmPaths, emit, baseUrl);
+  } catch (error) {
+    throw explainLoadFailure(options.model, error);
+  }
+}
+
+async function loadOrThrow(
   options: LoadOptions,
   wasmPaths: WasmPaths,
   emit: (event: LoadEvent) => void,
@@ -90,14 +106,16 @@ export async function loadModel(
     loadWith(dtype).catch((error: unknown) => {
       if (!fallback || !isMissingFile(error)) throw error;
       // A folder with only the fp32 export (no onnx/model_quantized.onnx): use what is there.
-      emit({ type: 'warning', message: `No ${dtype} weights in "${options.model}"; loading ${fallback} instead.` });
+      emit({
+        type: 'warning',
+        kind: 'dtype_fallback',
+        message: `No ${dtype} weights in "${options.model}"; loading ${fallback} instead.`,
+      });
       dtype = fallback;
       return loadWith(fallback);
     }),
-  ]).catch((error: unknown) => {
-    throw new Error(explainLoadFailure(options.model, error));
-  });
-  if (cache.quotaError) emit({ type: 'warning', message: cache.quotaError.message });
+  ]);
+  if (cache.quotaError) emit({ type: 'warning', kind: 'storage_full', message: cache.quotaError.message });
 
   const specialIds = collectSpecialIds(tokenizer);
   const eosIds = collectEosIds(config, model, tokenizer);
@@ -192,16 +210,32 @@ function chatTemplateText(tokenizer: PreTrainedTokenizer): string {
   return '';
 }
 
-function explainLoadFailure(model: string, error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  if (/Failed to fetch|NetworkError|network/i.test(message)) {
-    return `Could not download "${model}": the network request failed (offline, or the server refused). ${message}`;
+/**
+ * A load failure as an EngineError. Ours already have their kind (an invalid source, WebGPU asked
+ * for and missing); transformers.js and onnxruntime say theirs only in words, which are read here,
+ * where they are born for our code, and nowhere else.
+ */
+function explainLoadFailure(model: string, error: unknown): EngineError {
+  if (isEngineError(error)) return error;
+  const { kind, message } = runtimeFailure(error, 'load');
+  const typed = (kind: EngineErrorKind, text: string) => {
+    const explained = new EngineError(kind, text, { cause: error });
+    if (error instanceof Error && error.stack) explained.stack = error.stack;
+    return explained;
+  };
+  if (kind !== 'load') return typed(kind, `Loading "${model}" failed: ${message}`);
+  // A GPU without 16-bit float shaders refuses q4f16/fp16 weights.
+  if (/shader-f16|float16|f16 is not supported/i.test(message)) {
+    return typed('unsupported_device', `"${model}" needs 16-bit float shaders (shader-f16), which this GPU lacks: ${message}`);
   }
-  if (/404|not found/i.test(message)) {
-    return `"${model}" has no ONNX weights at the expected place (onnx/model*.onnx) or is missing files: ${message}`;
+  if (/Failed to fetch|NetworkError|network/i.test(message)) {
+    return typed('network', `Could not download "${model}": the network request failed (offline, or the server refused). ${message}`);
+  }
+  if (/404|not found|could not locate/i.test(message)) {
+    return typed('model_not_found', `"${model}" is missing files (config.json, a tokenizer, onnx/model*.onnx): ${message}`);
   }
   if (/Unsupported model type|not supported/i.test(message)) {
-    return `"${model}" is not a text-generation model transformers.js can run: ${message}`;
+    return typed('unsupported_architecture', `"${model}" is not a text-generation model transformers.js can run: ${message}`);
   }
-  return `Loading "${model}" failed: ${message}`;
+  return typed('load', `Loading "${model}" failed: ${message}`);
 }

@@ -1,3 +1,4 @@
+import type { EngineError } from './errors';
 import type {
   CachedModel,
   ChatTemplateOptions,
@@ -14,11 +15,12 @@ export type EngineState =
   | { state: 'idle' }
   | { state: 'loading'; model: string }
   | { state: 'ready'; info: ModelInfo }
-  | { state: 'failed'; model: string; error: string };
+  | { state: 'failed'; model: string; error: EngineError };
 
 /**
  * What the API shim (and any app) uses. One implementation talks to a Web Worker over
- * comlink; callers never see the worker.
+ * comlink (the worker serves the wire form of this interface, `WorkerApi`); callers never see
+ * the worker. Every failure is an EngineError whose `kind` says what went wrong.
  */
 export interface Engine {
   /** Load a model, replacing the current one. Resolves when it can generate. */

@@ -34,8 +34,14 @@ export interface FileProgress {
 export type LoadEvent =
   | { type: 'device'; device: Device; reason: string }
   | { type: 'file'; progress: FileProgress }
-  /** Something the user should know that does not stop the load (e.g. the cache is full). */
-  | { type: 'warning'; message: string };
+  /** Something the user should know that does not stop the load. */
+  | { type: 'warning'; kind: LoadWarningKind; message: string };
+
+/**
+ * `storage_full`: the weights could not be cached (the model still runs, and downloads again next
+ * time); `dtype_fallback`: the folder lacks the default dtype's weights, another dtype loads instead.
+ */
+export type LoadWarningKind = 'storage_full' | 'dtype_fallback';
 
 export interface SpecialToken {
   id: number;
@@ -120,7 +126,7 @@ export interface GenerateRequest {
   ignoreEos?: boolean;
   /**
    * Constrain every token to this grammar (vocabulary mask); EOS becomes allowed once the grammar
-   * can end, and only then. An invalid grammar fails the request with a `GrammarError`.
+   * can end, and only then. An invalid grammar fails the request with a `grammar` EngineError.
    */
   grammar?: GrammarSpec;
   /** Kirchenbauer watermark, TGI's parameters (γ 0.5, δ 2.0, key 15485863 × previous token). */
@@ -191,6 +197,3 @@ export interface CachedModel {
   files: { url: string; size: number }[];
   bytes: number;
 }
-
-/** Error kinds the engine raises, so the shim can map them onto TGI's error table. */
-export type EngineErrorKind = 'load' | 'generation' | 'aborted' | 'quota' | 'not_loaded';

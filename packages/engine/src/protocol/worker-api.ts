@@ -1,28 +1,23 @@
-import type {
-  CachedModel,
-  ChatTemplateOptions,
-  GenerateEvent,
-  GenerateRequest,
-  LoadEvent,
-  LoadOptions,
-  ModelInfo,
-  TemplateMessage,
-  TokenSpan,
-} from './types';
+import type { Engine } from './engine';
+import type { WireError } from './errors';
+import type { GenerateEvent, GenerateRequest } from './types';
 
 /** A generation's events plus its failure, as sent over the wire. */
-export type WireEvent = GenerateEvent | { type: 'error'; name: string; message: string };
+export type WireEvent = GenerateEvent | ({ type: 'error' } & WireError);
+
+/** The Engine calls comlink carries as they are: same arguments, same results. */
+export type ServedCalls = Pick<Engine, 'tokenize' | 'decode' | 'applyChatTemplate' | 'listCachedModels' | 'deleteCachedModel'>;
 
 /**
- * What the engine worker exposes over comlink. Load callbacks are comlink proxies; a
- * generation is named by an id chosen by the client so it can be cancelled.
+ * What the engine worker exposes over comlink: the wire form of `Engine`. Where comlink cannot
+ * carry an argument as it is, the call is adapted here and in the client, and nowhere else:
+ * - `load`'s callback is a comlink proxy, and `baseUrl` (the page's URL, not the worker's)
+ *   resolves relative model folder paths;
+ * - `generate`'s AsyncIterable and AbortSignal become a transferred port and `cancel(id)`.
+ * Failures cross as EngineErrors (see error-transfer.ts).
  */
-export interface WorkerApi {
-  /** `baseUrl` resolves relative model folder paths (the page's URL, not the worker's). */
-  load(options: LoadOptions, baseUrl: string, onEvent: (event: LoadEvent) => void): Promise<ModelInfo>;
-  tokenize(text: string, addSpecialTokens: boolean): Promise<TokenSpan[]>;
-  decode(ids: number[], skipSpecialTokens: boolean): Promise<string>;
-  applyChatTemplate(messages: TemplateMessage[], options: ChatTemplateOptions): Promise<string>;
+export interface WorkerApi extends ServedCalls {
+  load(...args: [...Parameters<Engine['load']>, baseUrl: string]): ReturnType<Engine['load']>;
   /**
    * The worker posts the generation's events on `events` (a transferred port), in order and
    * without waiting for replies: the tokens, then either `finish` or `error`, which is always
@@ -30,6 +25,4 @@ export interface WorkerApi {
    */
   generate(id: number, request: GenerateRequest, events: MessagePort): Promise<void>;
   cancel(id: number): void;
-  listCachedModels(): Promise<CachedModel[]>;
-  deleteCachedModel(modelId: string): Promise<void>;
 }

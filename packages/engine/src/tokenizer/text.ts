@@ -1,4 +1,5 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
+import { EngineError } from '../protocol/errors';
 import type { ChatTemplateOptions, TemplateMessage, TokenSpan } from '../protocol/types';
 import { tokenSpans, type PieceScheme } from './byte-offsets';
 
@@ -16,13 +17,6 @@ export function pieceScheme(tokenizer: PreTrainedTokenizer): PieceScheme {
   if (json.includes('"ByteLevel"')) return 'byte-level';
   if (json.includes('"Metaspace"') || json.includes('\u2581')) return 'metaspace';
   return 'plain';
-}
-
-export class TemplateError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TemplateError';
-  }
 }
 
 /**
@@ -47,7 +41,8 @@ export function applyChatTemplate(
     }) as string;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    throw new TemplateError(/chat_template is not set|no chat template/i.test(message) ? 'template not found' : message);
+    const reason = /chat_template is not set|no chat template/i.test(message) ? 'template not found' : message;
+    throw new EngineError('template', reason, { cause: error });
   }
   if (!continuing || !last?.content) return text;
   const at = text.lastIndexOf(last.content);

@@ -2,7 +2,11 @@
 import * as Comlink from 'comlink';
 import { generate } from '../decode/generate';
 import { loadModel, type LoadedModel } from '../model/load';
+import { runtimeFailure } from '../model/runtime-failure';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
+import { registerErrorTransfer } from '../protocol/error-transfer';
+import { EngineError, toWire } from '../protocol/errors';
+import type { LoadEvent } from '../protocol/types';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { RequestQueue } from '../scheduler/queue';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
@@ -13,29 +17,30 @@ const running = new Map<number, AbortController>();
 let current: Promise<LoadedModel> | null = null;
 
 function model(): Promise<LoadedModel> {
-  if (!current) throw new Error('No model is loaded: call load() first.');
+  if (!current) throw new EngineError('not_loaded', 'No model is loaded: call load() first.');
   return current;
 }
 
 const api: WorkerApi = {
-  async load(options, baseUrl, onEvent) {
+  async load(options, onEvent, baseUrl) {
     const previous = current;
     // Loading takes the queue's turn, so a running generation finishes on the old model first.
     const next = queue.run(new AbortController().signal, async () => {
       await previous?.then(async (old) => (await old.prompts.clear(), old.model.dispose())).catch(() => undefined);
-      return loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, onEvent, baseUrl);
+      const emit = (event: LoadEvent) => void onEvent?.(event);
+      return loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
     current = next;
     return (await next).info;
   },
 
-  async tokenize(text, addSpecialTokens) {
-    return tokenize((await model()).tokenizer, text, addSpecialTokens);
+  async tokenize(text, options) {
+    return tokenize((await model()).tokenizer, text, options?.addSpecialTokens ?? true);
   },
 
-  async decode(ids, skipSpecialTokens) {
-    return (await model()).tokenizer.decode(ids, { skip_special_tokens: skipSpecialTokens });
+  async decode(ids, options) {
+    return (await model()).tokenizer.decode(ids, { skip_special_tokens: options?.skipSpecialTokens ?? true });
   },
 
   async applyChatTemplate(messages, options) {
@@ -50,8 +55,7 @@ const api: WorkerApi = {
       const loaded = await model();
       await queue.run(controller.signal, (queuedMs) => generate(loaded, request, onEvent, controller.signal, queuedMs));
     } catch (error) {
-      const { name, message } = error instanceof Error ? error : new Error(String(error));
-      onEvent({ type: 'error', name, message });
+      onEvent({ type: 'error', ...toWire(runtimeFailure(error, 'generation')) });
     } finally {
       running.delete(id);
       events.close();
@@ -68,11 +72,12 @@ const api: WorkerApi = {
 
 /** Close the MessagePort behind a comlink callback proxy once it has served its call. */
 function release(callback: unknown): void {
-  (callback as { [Comlink.releaseProxy]?: () => void })[Comlink.releaseProxy]?.();
+  (callback as { [Comlink.releaseProxy]?: () => void } | undefined)?.[Comlink.releaseProxy]?.();
 }
 
 function absolute(url: string): string {
   return new URL(url, self.location.href).href;
 }
 
+registerErrorTransfer();
 Comlink.expose(api);

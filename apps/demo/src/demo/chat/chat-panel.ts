@@ -134,7 +134,10 @@ export function mountChatPanel(root: HTMLElement, session: Session): void {
         if (firstAt) answer.stats = replyStats(sentAt, firstAt, performance.now(), tokens);
       } else {
         conversation.messages.pop();
-        const { title, advice, detail } = explain(error);
+        // The shim answers over HTTP, where the engine's kind does not travel; with no model
+        // serving, the load's own failure (typed) says what is wrong.
+        const { serving, error: loadError } = session.state();
+        const { title, advice, detail } = explain(serving === null && loadError != null ? loadError : error);
         fill(errorBox, h('div', { class: 'callout error', role: 'alert' }, h('strong', {}, title), h('p', {}, advice),
           h('details', {}, h('summary', {}, 'Details'), detail)));
       }

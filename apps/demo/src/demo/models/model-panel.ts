@@ -1,6 +1,6 @@
 import type { Device, Dtype } from '@inpage/engine';
 import { fill, h, uid } from '../dom';
-import { explain } from '../errors';
+import { explain, explainWarning } from '../errors';
 import { formatBytes, formatRate } from '../format';
 import type { LoadRequest, Session, SessionState } from '../session';
 import { BUILT_IN_MODEL, catalogue, type CatalogueEntry } from './catalogue';
@@ -93,8 +93,8 @@ export function mountModelPanel(root: HTMLElement, session: Session, initial: Lo
     cancel.hidden = loading === null;
     fill(progress, loading ? renderProgress(loading) : state.serving ? renderLoaded(state) : null);
     fill(messages,
-      state.error && renderError(state.error),
-      state.warnings.map((w) => h('div', { class: 'callout warn', role: 'status' }, h('strong', {}, explain(w).title), h('p', {}, w))),
+      state.error != null && renderError(state.error),
+      state.warnings.map((w) => h('div', { class: 'callout warn', role: 'status' }, h('strong', {}, explainWarning(w).title), h('p', {}, w.message))),
       state.notice && h('p', { class: 'muted', role: 'status' }, state.notice),
     );
   };
@@ -135,8 +135,8 @@ function renderLoaded(state: SessionState) {
     ` on ${deviceName(info.device)}, ${info.dtype}.`);
 }
 
-function renderError(message: string) {
-  const { title, advice, detail } = explain(message);
+function renderError(error: unknown) {
+  const { title, advice, detail } = explain(error);
   return h('div', { class: 'callout error', role: 'alert' }, h('strong', {}, title), h('p', {}, advice),
     h('details', {}, h('summary', {}, 'Details'), detail));
 }

@@ -81,17 +81,14 @@ class Scanner {
     this.skipWhitespace();
     if (this.i >= this.text.length) this.eof('a value');
     const c = this.text[this.i];
-    if (c === '{') return this.object();
-    if (c === '[') return this.array();
-    if (c === '"') {
-      this.string();
-      return;
-    }
-    if (c === '-' || (c >= '0' && c <= '9')) return this.number();
-    if (c === 't') return this.ident('true');
-    if (c === 'f') return this.ident('false');
-    if (c === 'n') return this.ident('null');
-    this.fail('expected value', this.i);
+    if (c === '{') this.object();
+    else if (c === '[') this.array();
+    else if (c === '"') this.string();
+    else if (c === '-' || (c >= '0' && c <= '9')) this.number();
+    else if (c === 't') this.ident('true');
+    else if (c === 'f') this.ident('false');
+    else if (c === 'n') this.ident('null');
+    else this.fail('expected value', this.i);
   }
 
   private ident(word: string): void {
@@ -159,19 +156,8 @@ class Scanner {
   }
 
   private object(): void {
-    this.i++; // {
-    this.skipWhitespace();
-    if (this.i >= this.text.length) this.eof('an object');
-    if (this.text[this.i] === '}') {
-      this.i++;
-      return;
-    }
-    for (let first = true; ; first = false) {
-      this.skipWhitespace();
-      if (this.i >= this.text.length) this.eof('an object');
-      const c = this.text[this.i];
-      if (c === '}' && !first) this.fail('trailing comma', this.i);
-      if (c !== '"') this.fail('key must be a string', this.i);
+    this.members('}', 'an object', () => {
+      if (this.text[this.i] !== '"') this.fail('key must be a string', this.i);
       const key = this.string();
       this.skipWhitespace();
       if (this.i >= this.text.length) this.eof('an object');
@@ -180,36 +166,37 @@ class Scanner {
       this.path.push(key);
       this.value();
       this.path.pop();
-      this.skipWhitespace();
-      if (this.i >= this.text.length) this.eof('an object');
-      const after = this.text[this.i];
-      this.i++;
-      if (after === '}') return;
-      if (after !== ',') this.fail('expected `,` or `}`', this.i - 1);
-    }
+    });
   }
 
   private array(): void {
-    this.i++; // [
+    this.members(']', 'a list', (index) => {
+      this.path.push(index);
+      this.value();
+      this.path.pop();
+    });
+  }
+
+  /** An object's members or a list's items, from the opening bracket to `close`, with serde_json's errors. */
+  private members(close: '}' | ']', what: string, member: (index: number) => void): void {
+    this.i++; // the opening bracket
     this.skipWhitespace();
-    if (this.i >= this.text.length) this.eof('a list');
-    if (this.text[this.i] === ']') {
+    if (this.i >= this.text.length) this.eof(what);
+    if (this.text[this.i] === close) {
       this.i++;
       return;
     }
     for (let index = 0; ; index++) {
       this.skipWhitespace();
-      if (this.i >= this.text.length) this.eof('a list');
-      if (this.text[this.i] === ']' && index > 0) this.fail('trailing comma', this.i);
-      this.path.push(index);
-      this.value();
-      this.path.pop();
+      if (this.i >= this.text.length) this.eof(what);
+      if (this.text[this.i] === close && index > 0) this.fail('trailing comma', this.i);
+      member(index);
       this.skipWhitespace();
-      if (this.i >= this.text.length) this.eof('a list');
+      if (this.i >= this.text.length) this.eof(what);
       const after = this.text[this.i];
       this.i++;
-      if (after === ']') return;
-      if (after !== ',') this.fail('expected `,` or `]`', this.i - 1);
+      if (after === close) return;
+      if (after !== ',') this.fail(`expected \`,\` or \`${close}\``, this.i - 1);
     }
   }
 }

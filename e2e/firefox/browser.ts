@@ -10,16 +10,18 @@ const workspace = resolve(fileURLToPath(import.meta.url), '../../..');
  * builds first (`vite build`); E2E_PORT picks the port.
  */
 export async function startPreview(port: number): Promise<{ origin: string; stop: () => void }> {
-  const server: ChildProcess = spawn(
-    'node_modules/.bin/vite',
-    ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-    { cwd: workspace, stdio: 'ignore' },
-  );
+  const server: ChildProcess = spawn('node_modules/.bin/vite', ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
+    cwd: workspace,
+    stdio: 'ignore',
+  });
   const origin = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`vite preview exited (${server.exitCode}): is port ${port} taken?`);
-    const up = await fetch(`${origin}/harness.html`).then((r) => r.ok, () => false);
+    const up = await fetch(`${origin}/harness.html`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) break;
     if (Date.now() > deadline) throw new Error(`vite preview did not answer on ${origin}`);
     await new Promise((r) => setTimeout(r, 250));

@@ -51,7 +51,12 @@ describe('Firefox: the shim and its clients on WASM', { timeout: 300_000 }, () =
     const events = sseData(response.text).map((data) => JSON.parse(data));
     assert.deepEqual(
       events.map((e) => [e.index, e.token.text, e.generated_text]),
-      [[1, 'p', null], [2, 'q', null], [3, 'r', null], [4, 's', 'pqrs']],
+      [
+        [1, 'p', null],
+        [2, 'q', null],
+        [3, 'r', null],
+        [4, 's', 'pqrs'],
+      ],
     );
     assert.deepEqual(events[3].details, { finish_reason: 'length', generated_tokens: 4, seed: null, input_length: 4 });
   });
@@ -90,14 +95,11 @@ describe('Firefox: the shim and its clients on WASM', { timeout: 300_000 }, () =
 
   it('a validation error is TGI-shaped, as JSON and inside a stream', async () => {
     const native = await call(page, BASE, 'POST', '/generate', { inputs: 'hello', parameters: { top_p: 2 } });
-    assert.deepEqual([native.status, JSON.parse(native.text)], [
-      422,
-      { error: 'Input validation error: `top_p` must be > 0.0 and < 1.0', error_type: 'validation' },
-    ]);
-    const chat = await call(page, BASE, 'POST', '/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }], top_p: 2, stream: true });
-    assert.equal(
-      chat.text,
-      'data: {"error":{"message":"Input validation error: `top_p` must be > 0.0 and < 1.0","http_status_code":422}}\n\ndata: [DONE]\n\n',
+    assert.deepEqual(
+      [native.status, JSON.parse(native.text)],
+      [422, { error: 'Input validation error: `top_p` must be > 0.0 and < 1.0', error_type: 'validation' }],
     );
+    const chat = await call(page, BASE, 'POST', '/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }], top_p: 2, stream: true });
+    assert.equal(chat.text, 'data: {"error":{"message":"Input validation error: `top_p` must be > 0.0 and < 1.0","http_status_code":422}}\n\ndata: [DONE]\n\n');
   });
 });

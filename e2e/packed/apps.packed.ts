@@ -46,7 +46,13 @@ for (const [bundler, app] of Object.entries(bundlers)) {
     const dir = join(root, bundler);
     cpSync(join(template, bundler), dir, { recursive: true });
     cpSync(join(template, 'main.js'), join(dir, 'main.js'));
-    const manifest = { name: `inpage-${bundler}-app`, private: true, type: 'module', dependencies: { ...tarballs, openai }, devDependencies: app.devDependencies };
+    const manifest = {
+      name: `inpage-${bundler}-app`,
+      private: true,
+      type: 'module',
+      dependencies: { ...tarballs, openai },
+      devDependencies: app.devDependencies,
+    };
     writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
     // Install scripts off: onnxruntime-node (a transformers.js dependency, unused in a browser) would download.
     run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error'], dir);

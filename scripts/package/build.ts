@@ -37,14 +37,19 @@ const builtWorkerUrl: Plugin = {
       return { contents: source.replace(WORKER_SOURCE_URL, WORKER_BUILT_URL), loader: 'ts' };
     });
     // Vite's `?url` asset imports give way to `new URL('./ort-…', import.meta.url)` references.
-    b.onResolve({ filter: /^\.\/ort-files$/ }, ({ resolveDir }) => ({ path: join(resolveDir, 'ort-files.published.ts') }));
+    b.onResolve({ filter: /^\.\/ort-files$/ }, ({ resolveDir }) => ({
+      path: join(resolveDir, 'ort-files.published.ts'),
+    }));
   },
 };
 
 const builds: Record<string, PackageBuild> = {
   engine: {
     entries: { index: 'src/index.ts', 'engine-worker': 'src/worker/engine-worker.ts', vite: 'src/vite/plugin.ts' },
-    copies: ['onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs', 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm'],
+    copies: [
+      'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs',
+      'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm',
+    ],
     plugins: [builtWorkerUrl],
   },
   'api-shim': { entries: { index: 'src/index.ts' }, needs: 'engine' },

@@ -157,10 +157,6 @@ export class FakeEngine implements Engine {
     return spans;
   }
 
-  async decode(ids: number[], options?: { skipSpecialTokens?: boolean }): Promise<string> {
-    return decodeIds(ids, options?.skipSpecialTokens ?? true);
-  }
-
   async applyChatTemplate(messages: TemplateMessage[], options?: ChatTemplateOptions): Promise<string> {
     this.templateCalls.push({ messages, options });
     if (messages.some((m) => m.role === 'bad')) throw new EngineError('template', 'Conversation roles must alternate');

@@ -130,7 +130,6 @@ function forwardingEngine(current: () => Engine): Engine {
     ready: () => current().ready(),
     state: () => current().state(),
     tokenize: (text, options) => current().tokenize(text, options),
-    decode: (ids, options) => current().decode(ids, options),
     applyChatTemplate: (messages, options) => current().applyChatTemplate(messages, options),
     generate: (request, options) => current().generate(request, options),
     pending: () => current().pending(),

@@ -55,7 +55,6 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
       call(() => (remote[name] as unknown as Forwarded<K>)(...args));
   const served: ServedCalls = {
     tokenize: forward('tokenize'),
-    decode: forward('decode'),
     applyChatTemplate: forward('applyChatTemplate'),
     listCachedModels: forward('listCachedModels'),
     deleteCachedModel: forward('deleteCachedModel'),

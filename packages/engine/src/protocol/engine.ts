@@ -29,8 +29,6 @@ export interface Engine {
   ready(): Promise<ModelInfo>;
   state(): EngineState;
   tokenize(text: string, options?: { addSpecialTokens?: boolean }): Promise<TokenSpan[]>;
-  /** Decode ids to text (special tokens skipped unless asked). */
-  decode(ids: number[], options?: { skipSpecialTokens?: boolean }): Promise<string>;
   applyChatTemplate(messages: TemplateMessage[], options?: ChatTemplateOptions): Promise<string>;
   /**
    * Queue a generation. Events arrive as tokens are produced; the last one is `finish`.

@@ -39,10 +39,6 @@ const api: WorkerApi = {
     return tokenize((await model()).tokenizer, text, options?.addSpecialTokens ?? true);
   },
 
-  async decode(ids, options) {
-    return (await model()).tokenizer.decode(ids, { skip_special_tokens: options?.skipSpecialTokens ?? true });
-  },
-
   async applyChatTemplate(messages, options) {
     return applyChatTemplate((await model()).tokenizer, messages, options);
   },

@@ -9,6 +9,7 @@ import { EngineError, toWire } from '../protocol/errors';
 import type { LoadEvent } from '../protocol/types';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { RequestQueue } from '../scheduler/queue';
+import { startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
 import { ortFiles } from './ort-files';
 
@@ -31,6 +32,7 @@ const api: WorkerApi = {
       return loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
+    next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);
     current = next;
     return (await next).info;
   },
@@ -76,4 +78,5 @@ function absolute(url: string): string {
 }
 
 registerErrorTransfer();
+startLiveness();
 Comlink.expose(api);

@@ -52,7 +52,10 @@ const builds: Record<string, PackageBuild> = {
     ],
     plugins: [builtWorkerUrl],
   },
-  'api-shim': { entries: { index: 'src/index.ts' }, needs: 'engine' },
+  'api-shim': {
+    entries: { index: 'src/index.ts', 'service-worker': 'src/transport/service-worker.ts' },
+    needs: 'engine',
+  },
 };
 
 await buildPackage(resolve(process.argv[2] ?? '.'));

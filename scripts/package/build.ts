@@ -1,0 +1,91 @@
+/**
+ * Builds a workspace package for publishing: ESM JavaScript with esbuild (dependencies stay imports, for the
+ * consumer's bundler to resolve), `.d.ts` with tsc, into the package's `dist/`. Inside the workspace the
+ * packages export their TypeScript source; `publishConfig` in each package.json points the packed
+ * manifest at `dist/`. Usage: `tsx scripts/package/build.ts <package dir>` (each package's `prepack`).
+ */
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
+import { build, type Plugin } from 'esbuild';
+
+interface PackageBuild {
+  /** Output name (without `.js`) → source file, relative to the package. */
+  entries: Record<string, string>;
+  /** Files copied into `dist/`, resolved as imports from the package. */
+  copies?: string[];
+  plugins?: Plugin[];
+  /** A sibling package whose built `.d.ts` this one's declarations import (built first when missing). */
+  needs?: string;
+}
+
+const WORKER_SOURCE_URL = "'../worker/engine-worker.ts'";
+const WORKER_BUILT_URL = "'./engine-worker.js'";
+
+/**
+ * The engine client starts `new Worker(new URL('../worker/engine-worker.ts', import.meta.url))`, which Vite
+ * resolves in this workspace; the built client sits next to `engine-worker.js`. The literal stays in the
+ * `new Worker(new URL(…))` form that Vite and webpack 5 recognise as a worker entry.
+ */
+const builtWorkerUrl: Plugin = {
+  name: 'built-worker-url',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]client[\\/]engine-client\.ts$/ }, ({ path }) => {
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes(WORKER_SOURCE_URL)) throw new Error(`${path} no longer starts ${WORKER_SOURCE_URL}`);
+      return { contents: source.replace(WORKER_SOURCE_URL, WORKER_BUILT_URL), loader: 'ts' };
+    });
+    // Vite's `?url` asset imports give way to `new URL('./ort-…', import.meta.url)` references.
+    b.onResolve({ filter: /^\.\/ort-files$/ }, ({ resolveDir }) => ({
+      path: join(resolveDir, 'ort-files.published.ts'),
+    }));
+  },
+};
+
+const builds: Record<string, PackageBuild> = {
+  engine: {
+    entries: { index: 'src/index.ts', 'engine-worker': 'src/worker/engine-worker.ts', vite: 'src/vite/plugin.ts' },
+    copies: [
+      'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs',
+      'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm',
+    ],
+    plugins: [builtWorkerUrl],
+  },
+  'api-shim': {
+    entries: { index: 'src/index.ts', 'service-worker': 'src/transport/service-worker.ts' },
+    needs: 'engine',
+  },
+};
+
+await buildPackage(resolve(process.argv[2] ?? '.'));
+
+async function buildPackage(dir: string): Promise<void> {
+  const spec = builds[basename(dir)];
+  if (!spec) throw new Error(`No build for ${dir}: one of ${Object.keys(builds).join(', ')}`);
+  const needed = spec.needs && join(dirname(dir), spec.needs);
+  if (needed && !existsSync(join(needed, 'dist/index.d.ts'))) await buildPackage(needed);
+  const dist = join(dir, 'dist');
+  rmSync(dist, { recursive: true, force: true });
+
+  await build({
+    absWorkingDir: dir,
+    entryPoints: Object.entries(spec.entries).map(([out, source]) => ({ out, in: source })),
+    outdir: dist,
+    bundle: true,
+    format: 'esm',
+    platform: 'browser',
+    target: 'es2022',
+    packages: 'external',
+    plugins: spec.plugins ?? [],
+    logLevel: 'warning',
+  });
+
+  const require = createRequire(join(dir, 'package.json'));
+  for (const file of spec.copies ?? []) copyFileSync(require.resolve(file), join(dist, basename(file)));
+
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(dir, 'tsconfig.build.json')], {
+    stdio: 'inherit',
+    cwd: dirname(dir),
+  });
+}

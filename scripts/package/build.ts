@@ -5,7 +5,7 @@
  * manifest at `dist/`. Usage: `tsx scripts/package/build.ts <package dir>` (each package's `prepack`).
  */
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { build, type Plugin } from 'esbuild';
@@ -13,8 +13,6 @@ import { build, type Plugin } from 'esbuild';
 interface PackageBuild {
   /** Output name (without `.js`) → source file, relative to the package. */
   entries: Record<string, string>;
-  /** Files copied into `dist/`, resolved as imports from the package. */
-  copies?: string[];
   plugins?: Plugin[];
   /** A sibling package whose built `.d.ts` this one's declarations import (built first when missing). */
   needs?: string;
@@ -36,20 +34,37 @@ const builtWorkerUrl: Plugin = {
       if (!source.includes(WORKER_SOURCE_URL)) throw new Error(`${path} no longer starts ${WORKER_SOURCE_URL}`);
       return { contents: source.replace(WORKER_SOURCE_URL, WORKER_BUILT_URL), loader: 'ts' };
     });
-    // Vite's `?url` asset imports give way to `new URL('./ort-…', import.meta.url)` references.
-    b.onResolve({ filter: /^\.\/ort-files$/ }, ({ resolveDir }) => ({
-      path: join(resolveDir, 'ort-files.published.ts'),
-    }));
   },
 };
+
+/**
+ * Vite's `?url` asset imports (onnxruntime-web's runtime, xgrammar's bundle): the file is copied into
+ * `dist/` and the import becomes `new URL('./<file>', import.meta.url)`, which Vite and webpack 5 follow,
+ * so the consumer's build emits the file with the worker.
+ */
+function assetUrls(dist: string): Plugin {
+  return {
+    name: 'asset-urls',
+    setup(b) {
+      b.onResolve({ filter: /\?url$/ }, ({ path, resolveDir }) => {
+        const file = createRequire(join(resolveDir, 'x.js')).resolve(path.slice(0, -'?url'.length));
+        // xgrammar's bundle is lib/index.js: named after its package.
+        const name = basename(file) === 'index.js' ? `${basename(dirname(dirname(file)))}.js` : basename(file);
+        mkdirSync(dist, { recursive: true });
+        copyFileSync(file, join(dist, name));
+        return { path: name, namespace: 'asset-url' };
+      });
+      b.onLoad({ filter: /.*/, namespace: 'asset-url' }, ({ path }) => ({
+        contents: `export default new URL(${JSON.stringify(`./${path}`)}, import.meta.url).href;`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 const builds: Record<string, PackageBuild> = {
   engine: {
     entries: { index: 'src/index.ts', 'engine-worker': 'src/worker/engine-worker.ts', vite: 'src/vite/plugin.ts' },
-    copies: [
-      'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs',
-      'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm',
-    ],
     plugins: [builtWorkerUrl],
   },
   'api-shim': {
@@ -77,12 +92,11 @@ async function buildPackage(dir: string): Promise<void> {
     platform: 'browser',
     target: 'es2022',
     packages: 'external',
-    plugins: spec.plugins ?? [],
+    plugins: [...(spec.plugins ?? []), assetUrls(dist)],
     logLevel: 'warning',
   });
 
   const require = createRequire(join(dir, 'package.json'));
-  for (const file of spec.copies ?? []) copyFileSync(require.resolve(file), join(dist, basename(file)));
 
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(dir, 'tsconfig.build.json')], {
     stdio: 'inherit',

@@ -142,4 +142,8 @@ main()
     console.error(error);
     process.exitCode = 1;
   })
-  .finally(stop);
+  .finally(() => {
+    stop();
+    // A browser left open by a failure would keep the process alive.
+    process.exit();
+  });

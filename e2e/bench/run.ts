@@ -10,8 +10,8 @@
  * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs N] [--devices wasm,webgpu]
  *   [--scaling-models /models/inpage-bench/,/models/inpage-tiny/]
  */
-import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
+import { runBench, startPreview } from './preview';
 
 interface Result {
   ttftMs: number;
@@ -33,26 +33,6 @@ const scalingModels = (args.get('scaling-models') ?? `${model},/models/inpage-ti
 const chatPrompt = 'The quick brown fox jumps over the lazy dog. '.repeat(8);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const server = spawn('node_modules/.bin/vite', ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-  stdio: 'ignore',
-});
-const stop = () => {
-  if (server.exitCode === null) server.kill();
-};
-process.on('exit', stop);
-
-async function waitForServer(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the preview server did not start on ${url}`);
-}
-
 /** Median of the runs after the first (a warm-up: shader compilation, allocator growth). */
 function summarize(results: Result[]): Result {
   const measured = results.length > 1 ? results.slice(1) : results;
@@ -64,7 +44,7 @@ function summarize(results: Result[]): Result {
 }
 
 async function main() {
-  await waitForServer(`http://127.0.0.1:${port}/bench.html`);
+  await startPreview(port, '/bench.html');
   const executablePath = process.env.PLAYWRIGHT_BUNDLED_BROWSER ? undefined : (process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
   const quiet = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
   const rows: string[][] = [];
@@ -86,10 +66,12 @@ async function main() {
     const engineRuns: Result[] = [];
     const plainRuns: Result[] = [];
     const once = (side: 'engine' | 'plain', run: number) =>
-      page.evaluate(
-        ({ side, run, prompt, tokens }) => (side === 'engine' ? window.bench.engineOnce : window.bench.plainOnce)(run, prompt, tokens),
-        { side, run, prompt, tokens },
-      );
+      page.evaluate(({ side, run, prompt, tokens }) => (side === 'engine' ? window.bench.engineOnce : window.bench.plainOnce)(run, prompt, tokens), {
+        side,
+        run,
+        prompt,
+        tokens,
+      });
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? (['engine', 'plain'] as const) : (['plain', 'engine'] as const);
       for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await once(side, run));
@@ -188,9 +170,4 @@ async function batchingFigures(page: BenchPage, device: string, tokens: number, 
   return lines;
 }
 
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(stop);
+runBench(main);

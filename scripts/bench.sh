@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Decode speed of the engine against a plain transformers.js loop, on WASM and WebGPU (see e2e/bench/run.ts).
+# Decode speed of the engine against a plain transformers.js loop, on WASM and WebGPU (see e2e/bench/run.ts),
+# then the Service Worker transport against the in-page patch, and recovery from a killed worker (e2e/bench/transport.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -9,3 +10,4 @@ ensure_chromium
 build_models --bench
 pnpm_cmd exec vite build
 pnpm_cmd exec tsx e2e/bench/run.ts "$@"
+pnpm_cmd exec tsx e2e/bench/transport.ts

@@ -1,3 +1,4 @@
+import { answerServiceWorker } from '@inpage/api-shim';
 import { mountCachePanel } from './demo/cache/cache-panel';
 import { mountChatPanel } from './demo/chat/chat-panel';
 import { mountModelPanel, requestFromUrl } from './demo/models/model-panel';
@@ -33,9 +34,11 @@ mountPlaygroundPanel($('playground-panel'), session);
 mountTabs();
 session.load(initial);
 
-// Offline after one visit. Only in a build: the dev server's modules are not precached.
+// Offline after one visit, and the API for every client of the origin (src/sw.ts relays it to this
+// page's shim). Only in a build: the dev server's modules are not precached.
 if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   void navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  answerServiceWorker(session.shim.handler);
 }
 
 /** Chat / API playground, following the WAI-ARIA tabs pattern; `#playground` opens the second. */

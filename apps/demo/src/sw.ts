@@ -1,8 +1,13 @@
 /**
- * The demo's service worker: precaches the app shell, the engine's worker and onnxruntime-web's
- * wasm, so that after one visit the demo opens offline. Model weights are not its business: the
- * engine keeps them in IndexedDB, and requests nobody routes here go to the network untouched.
+ * The demo's service worker, with two jobs:
+ * - the API: every request under `/tgi` from any client of the origin (fetch or XMLHttpRequest,
+ *   workers, iframes, other tabs, a GET opened in a tab) is relayed to the page that hosts the
+ *   engine and answered by its shim, streamed (@inpage/api-shim/service-worker);
+ * - the offline shell: it precaches the app shell, the engine's worker and onnxruntime-web's
+ *   wasm, so that after one visit the demo opens offline. Model weights are not its business: the
+ *   engine keeps them in IndexedDB, and requests nobody routes here go to the network untouched.
  */
+import { relayToEngineHost } from '@inpage/api-shim/service-worker';
 import { clientsClaim } from 'workbox-core';
 import { addPlugins, cleanupOutdatedCaches, createHandlerBoundToURL, precacheAndRoute } from 'workbox-precaching';
 import { NavigationRoute, registerRoute } from 'workbox-routing';
@@ -23,6 +28,9 @@ function withIsolationHeaders(response: Response): Response {
   headers.set('Cross-Origin-Resource-Policy', 'same-origin');
   return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
 }
+
+// First, so that no other route answers the API's URLs. The same base as the page's shim (main.ts).
+relayToEngineHost({ baseUrl: `${self.location.origin}/tgi` });
 
 addPlugins([{ handlerWillRespond: async ({ response }) => withIsolationHeaders(response) }]);
 precacheAndRoute(self.__WB_MANIFEST);

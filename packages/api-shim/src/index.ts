@@ -8,6 +8,8 @@
 export { createHandler, type Handler } from './handler';
 export type { HandlerOptions } from './context';
 export { installShim, type Shim, type ShimOptions } from './intercept/install';
+export { answerServiceWorker } from './transport/host';
+export { hostEngineOnce, type OriginHost, type OriginHostOptions } from './transport/origin-host';
 export type { InfoJson } from './routes/info';
 export type { GenerateResponseJson, StreamResponseJson, DetailsJson, TokenJson } from './native/responses';
 export type { ChatCompletionJson, ChatCompletionChunkJson } from './chat/responses';

@@ -21,7 +21,44 @@ function withProperties(schema: unknown): Record<string, unknown> {
   if (!isMap(schema) || !('properties' in schema)) {
     throw new GrammarError("grammar is not valid: Grammar must have a 'properties' field");
   }
+  return bounded(schema);
+}
+
+/**
+ * Bounds checked before anything compiles. The grammar compiler recurses once per nesting level on
+ * a small wasm stack: a schema about 120 levels deep overflows it (a trap). Real schemas nest a
+ * dozen levels at most; the size bound keeps one request from holding the compiler for seconds.
+ */
+export const MAX_SCHEMA_DEPTH = 64;
+export const MAX_GRAMMAR_BYTES = 100_000;
+
+function bounded(schema: Record<string, unknown>): Record<string, unknown> {
+  if (nesting(schema) > MAX_SCHEMA_DEPTH) {
+    throw new GrammarError(`grammar is not valid: the schema nests more than ${MAX_SCHEMA_DEPTH} levels deep`);
+  }
+  checkSize(JSON.stringify(schema).length, 'schema');
   return schema;
+}
+
+function checkSize(length: number, what: string): void {
+  if (length > MAX_GRAMMAR_BYTES) {
+    throw new GrammarError(
+      `grammar is not valid: the ${what} is ${length} characters long, more than the maximum of ${MAX_GRAMMAR_BYTES}`,
+    );
+  }
+}
+
+/** Depth of a JSON value (a scalar is 0, `{}` and `[]` are 1), counted no further than one past the maximum. */
+function nesting(value: unknown): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0 && deepest <= MAX_SCHEMA_DEPTH) {
+    const [v, depth] = stack.pop()!;
+    if (typeof v !== 'object' || v === null) continue;
+    deepest = Math.max(deepest, depth + 1);
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return deepest;
 }
 
 /**
@@ -51,6 +88,7 @@ export function checkGrammar(grammar: Grammar): ValidGrammar {
     case 'json_object':
       return ANY_OBJECT;
     case 'regex':
+      checkSize(grammar.value.length, 'regex');
       return { type: 'regex', pattern: grammar.value };
   }
 }

@@ -36,7 +36,12 @@ const P = 'Input validation error: ';
 describe('validation rules, each with its exact message', () => {
   test.each<[string, Partial<GenerateParameters>, string, Mode?, string?]>([
     ['0 best_of over the max', { best_of: 3, do_sample: true }, '`best_of` must be > 0 and <= 2. Given: 3'],
-    ['0 best_of when streaming', { best_of: 2, do_sample: true }, '`best_of` != 1 is not supported when streaming tokens', 'stream'],
+    [
+      '0 best_of when streaming',
+      { best_of: 2, do_sample: true },
+      '`best_of` != 1 is not supported when streaming tokens',
+      'stream',
+    ],
     ['0 best_of 0 when streaming', { best_of: 0 }, '`best_of` != 1 is not supported when streaming tokens', 'stream'],
     [
       '0 decoder_input_details when streaming',
@@ -57,18 +62,32 @@ describe('validation rules, each with its exact message', () => {
     ['7 top_k 0', { top_k: 0 }, '`top_k` must be strictly positive'],
     ['7 top_k < 0', { top_k: -3 }, '`top_k` must be strictly positive'],
     ['8 max_new_tokens 0', { max_new_tokens: 0 }, '`max_new_tokens` must be strictly positive'],
-    ['9 too many stop sequences', { stop: ['a', 'b', 'c', 'd', 'e'] }, '`stop` supports up to 4 stop sequences. Given: 5'],
+    [
+      '9 too many stop sequences',
+      { stop: ['a', 'b', 'c', 'd', 'e'] },
+      '`stop` supports up to 4 stop sequences. Given: 5',
+    ],
     ['10 seed with best_of', { best_of: 2, do_sample: true, seed: 1 }, '`seed` must not be set when `best_of` > 1'],
     ['11 top_n_tokens over the max', { top_n_tokens: 6 }, '`top_n_tokens` must be >= 0 and <= 5. Given: 6'],
     ['12 empty inputs', {}, '`inputs` cannot be empty', 'single', ''],
     ['13 truncate 0', { truncate: 0 }, '`truncate` must be strictly positive and less than 10. Given: 0'],
-    ['13 truncate over max_input', { truncate: 11 }, '`truncate` must be strictly positive and less than 10. Given: 11'],
+    [
+      '13 truncate over max_input',
+      { truncate: 11 },
+      '`truncate` must be strictly positive and less than 10. Given: 11',
+    ],
     [
       '14 inputs + max_new_tokens over max_total',
       { max_new_tokens: 16 },
       '`inputs` tokens + `max_new_tokens` must be <= 20. Given: 5 `inputs` tokens and 16 `max_new_tokens`',
     ],
-    ['15 inputs over max_input', { max_new_tokens: 1 }, '`inputs` must have less than 10 tokens. Given: 11', 'single', 'hello world'],
+    [
+      '15 inputs over max_input',
+      { max_new_tokens: 1 },
+      '`inputs` must have less than 10 tokens. Given: 11',
+      'single',
+      'hello world',
+    ],
     ['16 grammar of the wrong type', { grammar: { type: 'json', value: 5 } }, 'grammar is not supported'],
     [
       '16 grammar string that is not JSON',
@@ -84,6 +103,21 @@ describe('validation rules, each with its exact message', () => {
       '16 json_schema without properties',
       { grammar: { type: 'json_schema', value: { schema: { type: 'object' } } } },
       "grammar is not valid: Grammar must have a 'properties' field",
+    ],
+    [
+      '16 a schema nested deeper than the compiler can go (bounded before compiling)',
+      { grammar: { type: 'json', value: nestedSchema(200) } },
+      'grammar is not valid: the schema nests more than 64 levels deep',
+    ],
+    [
+      '16 a schema too large',
+      { grammar: { type: 'json', value: { properties: { a: { enum: ['x'.repeat(100_000)] } } } } },
+      'grammar is not valid: the schema is 100034 characters long, more than the maximum of 100000',
+    ],
+    [
+      '16 a regex too large',
+      { grammar: { type: 'regex', value: 'a'.repeat(100_001) } },
+      'grammar is not valid: the regex is 100001 characters long, more than the maximum of 100000',
     ],
   ])('rule %s', async (_name, p, expected, mode = 'single', inputs = 'hello') => {
     expect(await message(p, inputs, mode)).toBe(P + expected);
@@ -138,7 +172,11 @@ describe('validation rules, each with its exact message', () => {
 describe('the validated request', () => {
   test('defaults: greedy, up to max_total − input tokens', async () => {
     const v = await run({});
-    expect(v.engineRequest).toEqual({ inputIds: [104, 101, 108, 108, 111], sampling: { doSample: false }, maxNewTokens: 15 });
+    expect(v.engineRequest).toEqual({
+      inputIds: [104, 101, 108, 108, 111],
+      sampling: { doSample: false },
+      maxNewTokens: 15,
+    });
     expect(v.inputLength).toBe(5);
     expect(v.returnFullText).toBe(false);
     expect(v.details).toBe(false);
@@ -167,7 +205,14 @@ describe('the validated request', () => {
   });
 
   test('everything else reaches the engine request', async () => {
-    const v = await run({ seed: 7, stop: ['x'], top_n_tokens: 2, decoder_input_details: true, max_new_tokens: 3, do_sample: true });
+    const v = await run({
+      seed: 7,
+      stop: ['x'],
+      top_n_tokens: 2,
+      decoder_input_details: true,
+      max_new_tokens: 3,
+      do_sample: true,
+    });
     expect(v.engineRequest).toEqual({
       inputIds: [104, 101, 108, 108, 111],
       sampling: { doSample: true, seed: 7 },
@@ -209,3 +254,10 @@ describe('the validated request', () => {
     expect((await run({})).engineRequest).not.toHaveProperty('watermark');
   });
 });
+
+/** An object schema whose one property is an object schema, `levels` times. */
+function nestedSchema(levels: number): Record<string, unknown> {
+  let schema: Record<string, unknown> = { type: 'boolean' };
+  for (let i = 0; i < levels; i++) schema = { type: 'object', properties: { a: schema }, required: ['a'] };
+  return schema;
+}

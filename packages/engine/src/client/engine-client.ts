@@ -9,6 +9,8 @@ import { EventChannel } from './event-channel';
 export interface CreateEngineOptions extends Partial<LoadOptions> {
   /** Load events (device chosen, per-file progress, warnings) of the first load. */
   onLoadEvent?: (event: LoadEvent) => void;
+  /** The worker's name (a supervisor names it, to find the worker's liveness channel). */
+  workerName?: string;
 }
 
 /**
@@ -20,7 +22,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   registerErrorTransfer();
   const worker = new Worker(new URL('../worker/engine-worker.ts', import.meta.url), {
     type: 'module',
-    name: 'inpage-engine',
+    name: options.workerName ?? 'inpage-engine',
   });
   const remote = Comlink.wrap<WorkerApi>(worker);
   // A terminated worker never answers: every call still waiting (and every later one) rejects instead.
@@ -151,7 +153,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
   };
 
   if (options.model) {
-    const { onLoadEvent, ...loadOptions } = options;
+    const { onLoadEvent, workerName: _, ...loadOptions } = options;
     load(loadOptions as LoadOptions, onLoadEvent).catch(() => undefined);
   }
   return engine;

@@ -7,7 +7,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { GrammarSpec } from '../protocol/types';
 import { grammarVocabulary } from './vocabulary';
-import { type CompiledGrammar, type GrammarCompiler, guarded, loadXgrammar } from './xgrammar';
+import { type CompiledGrammar, type GrammarCompiler, generation, guarded, loadXgrammar } from './xgrammar';
 
 /** What compiling needs to know about the loaded model. */
 export interface GrammarModel {
@@ -28,12 +28,16 @@ export interface ModelGrammars {
 /** Compiled grammars kept per model; the least recently used goes first. */
 const KEPT_GRAMMARS = 32;
 
-const perModel = new WeakMap<PreTrainedTokenizer, { vocabSize: number; grammars: Promise<ModelGrammars> }>();
+const perModel = new WeakMap<
+  PreTrainedTokenizer,
+  { vocabSize: number; generation: number; grammars: Promise<ModelGrammars> }
+>();
 
 export function grammarsFor(model: GrammarModel): Promise<ModelGrammars> {
   let entry = perModel.get(model.tokenizer);
-  if (entry?.vocabSize !== model.vocabSize) {
-    entry = { vocabSize: model.vocabSize, grammars: createModelGrammars(model) };
+  // A module rebuilt after a trap cannot use what the old one compiled: start again on the new one.
+  if (entry?.vocabSize !== model.vocabSize || entry.generation !== generation()) {
+    entry = { vocabSize: model.vocabSize, generation: generation(), grammars: createModelGrammars(model) };
     perModel.set(model.tokenizer, entry);
   }
   return entry.grammars;
@@ -47,7 +51,13 @@ async function createModelGrammars(model: GrammarModel): Promise<ModelGrammars> 
     model.specialIds,
     model.eosIds,
   );
-  const info = await xg.TokenizerInfo.createTokenizerInfo(encodedVocab, 'byte_level', false, model.vocabSize, stopTokenIds);
+  const info = await xg.TokenizerInfo.createTokenizerInfo(
+    encodedVocab,
+    'byte_level',
+    false,
+    model.vocabSize,
+    stopTokenIds,
+  );
   const compiler = await xg.GrammarCompiler.createGrammarCompiler(info);
   const kept = new Map<string, Promise<CompiledGrammar>>();
   return {
@@ -77,6 +87,9 @@ function compileWith(compiler: GrammarCompiler, spec: GrammarSpec): Promise<Comp
       // beyond those the schema names.
       return compiler.compileJSONSchema(JSON.stringify(spec.schema), false, -1, [',', ':'], true);
     case 'regex':
-      return compiler.compileStructuralTag({ type: 'structural_tag', format: { type: 'regex', pattern: spec.pattern } });
+      return compiler.compileStructuralTag({
+        type: 'structural_tag',
+        format: { type: 'regex', pattern: spec.pattern },
+      });
   }
 }

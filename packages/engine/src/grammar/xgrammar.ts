@@ -10,8 +10,15 @@
  *   `console.error` and abort the call with a bare `RuntimeError: Aborted()`. The reason is only in
  *   the print, so prints are captured while a compile runs (the module binds `console.error` when it
  *   starts, hence the hook goes in before the first call).
+ * - A schema nested deep enough overflows the wasm stack: a trap (`memory access out of bounds`)
+ *   that leaves the module's stack pointer where it was, so every later call traps too. The module
+ *   keeps its wasm instance in a closure nobody can reset, so a trap loads a fresh copy of the
+ *   bundle (its own URL, under a new fragment: a new module record, a new wasm instance); grammars
+ *   compiled by the old copy are dropped with it (`generation()` tells their owners).
  */
 import type * as Xgrammar from '@mlc-ai/web-xgrammar';
+// The same bundle as a plain asset, to load a fresh copy after a trap.
+import bundleUrl from '@mlc-ai/web-xgrammar/lib/index.js?url';
 import { EngineError } from '../protocol/errors';
 
 export type XgrammarApi = Pick<typeof Xgrammar, 'GrammarCompiler' | 'GrammarMatcher' | 'TokenizerInfo'>;
@@ -19,11 +26,23 @@ export type { CompiledGrammar, GrammarCompiler, GrammarMatcher } from '@mlc-ai/w
 
 let api: Promise<XgrammarApi> | null = null;
 let captured: string[] | null = null;
+/** How many times the module was loaded afresh after a trap. */
+let rebuilds = 0;
+
+/** Changes whenever the module is replaced: what an older generation compiled is no longer valid. */
+export function generation(): number {
+  return rebuilds;
+}
 
 export function loadXgrammar(): Promise<XgrammarApi> {
   api ??= (async () => {
-    captureConsoleErrors();
-    const module = (await import('@mlc-ai/web-xgrammar')) as Partial<{ default: XgrammarApi }> & Partial<XgrammarApi>;
+    if (rebuilds === 0) captureConsoleErrors();
+    else delete (globalThis as { xgrammar?: XgrammarApi }).xgrammar;
+    const module = (
+      rebuilds === 0
+        ? await import('@mlc-ai/web-xgrammar')
+        : await import(/* @vite-ignore */ `${new URL(bundleUrl, import.meta.url).href}#rebuild-${rebuilds}`)
+    ) as Partial<{ default: XgrammarApi }> & Partial<XgrammarApi>;
     const found =
       module.default?.GrammarCompiler !== undefined
         ? module.default
@@ -53,10 +72,29 @@ export async function guarded<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
+    if (isTrap(error)) {
+      // Dropped for the next caller; this one's grammar is refused in words the client can act on.
+      rebuilds++;
+      api = null;
+      throw new EngineError(
+        'grammar',
+        `the grammar is too complex for the grammar compiler (it trapped: ${(error as Error).message}); simplify or flatten the schema`,
+        { cause: error },
+      );
+    }
     throw new EngineError('grammar', reasonOf(captured, error), { cause: error });
   } finally {
     captured = null;
   }
+}
+
+/**
+ * A wasm trap other than the module's own abort() (`Aborted()`, how it refuses a grammar and stays
+ * usable), or a JS stack overflow in the middle of a call.
+ */
+function isTrap(error: unknown): boolean {
+  if (error instanceof RangeError) return /call stack/i.test(error.message);
+  return error instanceof Error && error.name === 'RuntimeError' && !/^Aborted\(/.test(error.message);
 }
 
 function reasonOf(lines: readonly string[], error: unknown): string {

@@ -6,6 +6,11 @@ import type { TokenSpan } from '../protocol/types';
  * bytes are recovered from its vocabulary piece and matched left to right against the
  * input; a token the post-processor inserted (e.g. `<s>`) matches nothing and gets an
  * empty span at the current position.
+ *
+ * The Rust tokenizer keeps offsets on whole characters: a token holding only part of a
+ * character's bytes (an emoji split over byte tokens) covers the whole character, so the
+ * spans of its tokens overlap and no `text` is a broken character. Spans are widened the
+ * same way here.
  */
 
 /** How a tokenizer spells bytes in its vocabulary pieces. */
@@ -24,14 +29,19 @@ export function tokenSpans(text: string, pieces: readonly Piece[], scheme: Piece
   let position = 0;
   return pieces.map(({ id, piece, added }) => {
     let bytes = added ? utf8.encode(piece) : pieceBytes(piece, scheme);
+    // Some vocabularies list pieces spelled in their scheme as added tokens too (Gemma's "▁▁").
+    if (added && !startsWith(input, bytes, position)) bytes = pieceBytes(piece, scheme);
     if (!startsWith(input, bytes, position)) {
       // SentencePiece prepends a space the input does not have.
       if (bytes[0] === SPACE && startsWith(input, bytes.subarray(1), position)) bytes = bytes.subarray(1);
       else if (added) bytes = bytes.subarray(0, 0);
     }
-    const start = position;
+    const matched = position;
     position = Math.min(input.length, position + bytes.length);
-    return { id, text: lossy.decode(input.subarray(start, position)), start, stop: position };
+    if (matched === position) return { id, text: '', start: matched, stop: matched };
+    const start = characterStart(input, matched);
+    const stop = characterEnd(input, position);
+    return { id, text: utf8Text.decode(input.subarray(start, stop)), start, stop };
   });
 }
 
@@ -75,7 +85,22 @@ const byteLevelEncoder: readonly string[] = [...byteLevelDecoder].sort((a, b) =>
 
 const SPACE = 0x20;
 const utf8 = new TextEncoder();
-const lossy = new TextDecoder('utf-8', { fatal: false });
+const utf8Text = new TextDecoder();
+
+/** UTF-8 continuation bytes are 10xxxxxx: never the first byte of a character. */
+const isContinuation = (byte: number) => (byte & 0xc0) === 0x80;
+
+/** The start of the character that byte `at` belongs to. */
+function characterStart(bytes: Uint8Array, at: number): number {
+  while (at > 0 && at < bytes.length && isContinuation(bytes[at])) at--;
+  return at;
+}
+
+/** The end of the character that the byte before `at` belongs to. */
+function characterEnd(bytes: Uint8Array, at: number): number {
+  while (at < bytes.length && isContinuation(bytes[at])) at++;
+  return at;
+}
 
 function startsWith(haystack: Uint8Array, needle: Uint8Array, at: number): boolean {
   if (at + needle.length > haystack.length) return false;

@@ -12,6 +12,7 @@ import { EngineError, toWire } from '../protocol/errors';
 import type { LoadEvent } from '../protocol/types';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { RequestQueue } from '../scheduler/queue';
+import { startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
 
 const queue = new RequestQueue();
@@ -33,6 +34,7 @@ const api: WorkerApi = {
       return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, emit, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
+    next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);
     current = next;
     return (await next).info;
   },
@@ -78,4 +80,5 @@ function absolute(url: string): string {
 }
 
 registerErrorTransfer();
+startLiveness();
 Comlink.expose(api);

@@ -1,7 +1,8 @@
 /**
  * pnpm --filter @inpage/engine make-models [--bench] [--out DIR]
  *
- * Writes models/inpage-tiny and models/inpage-tiny-chatml (always) and models/inpage-bench (with --bench) under
+ * Writes models/inpage-tiny, models/inpage-tiny-chatml, models/inpage-qwen3 and models/inpage-gemma3 (always) and models/inpage-bench
+ * (with --bench) under
  * the repository root, or DIR.
  * Cheap when the models are already up to date, so scripts can run it before every test run.
  */
@@ -9,6 +10,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCH, TINY, TINY_CHATML } from './config';
+import { GEMMA3, QWEN3 } from './real-vocab';
 import { ensureModel } from './write-model';
 
 const DEFAULT_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../models');
@@ -17,11 +19,13 @@ const { values } = parseArgs({ options: { bench: { type: 'boolean', default: fal
 // `pnpm --filter` runs scripts in the package folder; INIT_CWD is where the user typed the command.
 const modelsDir = values.out ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out) : DEFAULT_MODELS_DIR;
 
-for (const spec of values.bench ? [TINY, TINY_CHATML, BENCH] : [TINY, TINY_CHATML]) {
+for (const spec of values.bench ? [TINY, TINY_CHATML, QWEN3, GEMMA3, BENCH] : [TINY, TINY_CHATML, QWEN3, GEMMA3]) {
   const started = performance.now();
   const result = await ensureModel(spec, modelsDir);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);
   const size = `${(result.onnxBytes / 1e6).toFixed(1)} MB`;
   const params = `${(result.parameters / 1e6).toFixed(2)}M parameters`;
-  console.log(`${result.dir}: ${result.written ? 'written' : 'up to date'} (${params}, model.onnx ${size}, ${seconds} s)`);
+  console.log(
+    `${result.dir}: ${result.written ? 'written' : 'up to date'} (${params}, model.onnx ${size}, ${seconds} s)`,
+  );
 }

@@ -27,6 +27,9 @@ export interface ModelSpec {
   chat: ChatFormat;
 }
 
+/** The sizes a decoder graph needs, whatever its tokenizer and weights. */
+export type Dimensions = Omit<ModelSpec, 'weights' | 'chat'>;
+
 export const TINY: ModelSpec = {
   name: 'inpage-tiny',
   weights: 'rule',
@@ -72,13 +75,13 @@ export const BENCH: ModelSpec = {
   chat: TAGGED,
 };
 
-/** Number of weights, embedding and lm_head (untied) included. */
-export function parameterCount(spec: ModelSpec): number {
+/** Number of weights, embedding and lm_head included (one table for both when tied). */
+export function parameterCount(spec: Dimensions, tied = false): number {
   const h = spec.hiddenSize;
   const qDim = spec.numHeads * spec.headDim;
   const kvDim = spec.numKvHeads * spec.headDim;
   const attention = h * qDim + 2 * h * kvDim + qDim * h;
   const mlp = 3 * h * spec.intermediateSize;
   const norms = 2 * h;
-  return 2 * spec.vocabSize * h + spec.numLayers * (attention + mlp + norms) + h;
+  return (tied ? 1 : 2) * spec.vocabSize * h + spec.numLayers * (attention + mlp + norms) + h;
 }

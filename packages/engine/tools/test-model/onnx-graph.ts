@@ -10,7 +10,8 @@
  * Opset 17 because ReduceMean takes its axes as an attribute there (an input from 18 on).
  */
 import onnxProto from 'onnx-proto';
-import type { ModelSpec } from './config';
+import type { Dimensions } from './config';
+import { Q4_BLOCK, quantizeQ4 } from './quantize';
 import { ropeInvFreq, type ModelWeights } from './weights';
 
 const { onnx } = onnxProto;
@@ -21,7 +22,11 @@ const { FLOAT, INT64, BOOL } = onnx.TensorProto.DataType;
 const MASKED = -1e9;
 
 const intAttr = (name: string, i: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const intsAttr = (name: string, ints: number[]): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints });
+const intsAttr = (name: string, ints: number[]): Attribute => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INTS,
+  ints,
+});
 
 /** Collects nodes and initializers; every op gets a deterministic output name. */
 class GraphBuilder {
@@ -29,14 +34,24 @@ class GraphBuilder {
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly constants = new Map<string, string>();
 
-  op(opType: string, inputs: string[], attribute: Attribute[] = [], output = `/${opType}_${this.nodes.length}`): string {
+  op(
+    opType: string,
+    inputs: string[],
+    attribute: Attribute[] = [],
+    output = `/${opType}_${this.nodes.length}`,
+  ): string {
     this.nodes.push({ name: output, opType, input: inputs, output: [output], attribute });
     return output;
   }
 
   /** Float32 weights; the bytes are shared with `data`, not copied (little-endian, as ONNX raw_data requires). */
   weight(name: string, dims: number[], data: Float32Array): string {
-    this.initializers.push({ name, dims, dataType: FLOAT, rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) });
+    this.initializers.push({
+      name,
+      dims,
+      dataType: FLOAT,
+      rawData: new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
+    });
     return name;
   }
 
@@ -72,8 +87,64 @@ function valueInfo(name: string, elemType: number, shape: (number | string)[]): 
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
 
-export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Array {
-  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1) throw new Error('ONNX raw_data is little-endian; this machine is not');
+/** What a family's export does differently from the plain LLaMA graph. */
+export interface GraphOptions {
+  /** Qwen3/Gemma 3: RMSNorm over each head of q and k before RoPE (weights in layer.qNorm/kNorm). */
+  qkNorm?: boolean;
+  /** lm_head is the embedding table transposed (tie_word_embeddings), not a weight of its own. */
+  tiedEmbeddings?: boolean;
+  /** Linear layers as 4-bit MatMulNBits (com.microsoft), as transformers.js' q4 exports; see quantize.ts. */
+  q4?: boolean;
+  /**
+   * Gemma's layer: the embedding times √hidden; the attention output normed (post_attention_layernorm)
+   * before the residual add, and the MLP between pre_feedforward_layernorm and post_feedforward_layernorm;
+   * GELU (tanh approximation) instead of SiLU; keys further back than `slidingWindow` masked out.
+   */
+  gemma?: { slidingWindow: number };
+}
+
+/** A graph whose large initializers live in a side file (ONNX external data), as exports over 2 GB do. */
+export interface ExternalDataModel {
+  model: Uint8Array;
+  data: Uint8Array;
+}
+
+export function buildOnnxModel(spec: Dimensions, weights: ModelWeights, options: GraphOptions = {}): Uint8Array {
+  return onnx.ModelProto.encode(buildModelProto(spec, weights, options)).finish();
+}
+
+/**
+ * The same graph with every initializer of 1 KiB or more in `location` (a file beside the .onnx, named as
+ * transformers.js requests it: `model.onnx_data` for `model.onnx`).
+ */
+export function buildOnnxModelWithExternalData(
+  spec: Dimensions,
+  weights: ModelWeights,
+  options: GraphOptions,
+  location: string,
+): ExternalDataModel {
+  const proto = buildModelProto(spec, weights, options);
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  for (const tensor of proto.graph!.initializer!) {
+    const raw = tensor.rawData as Uint8Array;
+    if (raw.byteLength < 1024) continue;
+    tensor.dataLocation = onnx.TensorProto.DataLocation.EXTERNAL;
+    tensor.externalData = [
+      { key: 'location', value: location },
+      { key: 'offset', value: String(offset) },
+      { key: 'length', value: String(raw.byteLength) },
+    ];
+    tensor.rawData = new Uint8Array(0);
+    chunks.push(raw);
+    offset += raw.byteLength;
+  }
+  return { model: onnx.ModelProto.encode(proto).finish(), data: Buffer.concat(chunks) };
+}
+
+function buildModelProto(spec: Dimensions, weights: ModelWeights, options: GraphOptions): onnxProto.onnx.IModelProto {
+  if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
+    throw new Error('ONNX raw_data is little-endian; this machine is not');
   const g = new GraphBuilder();
   const { hiddenSize: h, numHeads, numKvHeads: kvHeads, headDim, intermediateSize: inter, vocabSize: vocab } = spec;
   const group = numHeads / kvHeads;
@@ -85,12 +156,37 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
     return g.op('Mul', [g.op('Div', [x, rms]), weight]);
   };
   const matmul = (x: string, name: string, data: Float32Array, rows: number, cols: number) =>
-    g.op('MatMul', [x, g.weight(name, [rows, cols], data)]);
+    options.q4 ? matMulNBits(g, x, name, data, rows, cols) : g.op('MatMul', [x, g.weight(name, [rows, cols], data)]);
+  /** RMSNorm over the last axis (head_dim) of q or k, as Qwen3's q_norm/k_norm. */
+  const headNorm = (x: string, name: string, data: Float32Array | undefined) =>
+    options.qkNorm ? rmsNorm(x, g.weight(name, [headDim], data!)) : x;
+  const silu = (gate: string) => g.op('Mul', [gate, g.op('Sigmoid', [gate])]);
+  /** 0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³))): gelu_pytorch_tanh (opset 17 has no Gelu op). */
+  const geluTanh = (v: string) => {
+    const cube = g.op('Mul', [g.op('Mul', [v, v]), v]);
+    const inner = g.op('Mul', [
+      g.op('Add', [v, g.op('Mul', [cube, g.scalar(0.044715)])]),
+      g.scalar(Math.sqrt(2 / Math.PI)),
+    ]);
+    return g.op('Mul', [g.op('Mul', [v, g.scalar(0.5)]), g.op('Add', [g.op('Tanh', [inner]), g.scalar(1)])]);
+  };
+  /** down(act(gate(x)) · up(x)). */
+  const mlp = (v: string, p: string, layer: ModelWeights['layers'][number], act: (gate: string) => string) => {
+    const gate = matmul(v, `${p}.mlp.gate_proj.weight`, layer.gate, h, inter);
+    const up = matmul(v, `${p}.mlp.up_proj.weight`, layer.up, h, inter);
+    return matmul(g.op('Mul', [act(gate), up]), `${p}.mlp.down_proj.weight`, layer.down, inter, h);
+  };
   /** x·cos + rotate_half(x)·sin, rotate_half(x) = [-x2, x1] for the two halves of the head dimension. */
   const rope = (x: string, cos: string, sin: string) => {
     const x1 = `${x}/x1`;
     const x2 = `${x}/x2`;
-    g.nodes.push({ name: `${x}/Split`, opType: 'Split', input: [x, g.ints(half, half)], output: [x1, x2], attribute: [intAttr('axis', -1)] });
+    g.nodes.push({
+      name: `${x}/Split`,
+      opType: 'Split',
+      input: [x, g.ints(half, half)],
+      output: [x1, x2],
+      attribute: [intAttr('axis', -1)],
+    });
     const rotated = g.op('Concat', [g.op('Neg', [x2]), x1], [intAttr('axis', -1)]);
     return g.op('Add', [g.op('Mul', [x, cos]), g.op('Mul', [rotated, sin])]);
   };
@@ -114,13 +210,22 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
   const one = g.constant('int64', [], [1]);
   const queryPos = g.op('Range', [pastLen, totalLen, one]); // [S]
   const keyPos = g.op('Range', [g.constant('int64', [], [0]), totalLen, one]); // [T]
-  const causal = g.op('LessOrEqual', [g.op('Unsqueeze', [keyPos, g.ints(0)]), g.op('Unsqueeze', [queryPos, g.ints(1)])]); // [S,T]
+  const causal = g.op('LessOrEqual', [
+    g.op('Unsqueeze', [keyPos, g.ints(0)]),
+    g.op('Unsqueeze', [queryPos, g.ints(1)]),
+  ]); // [S,T]
   const notPadding = g.op('Unsqueeze', [g.op('Cast', ['attention_mask'], [intAttr('to', BOOL)]), g.ints(1, 2, 3)]); // [B,1,1,1,T]
-  const visible = g.op('And', [causal, notPadding]);
+  let visible = g.op('And', [causal, notPadding]);
+  if (options.gemma) {
+    // Sliding window: query s sees key t only when s − t < window.
+    const distance = g.op('Sub', [g.op('Unsqueeze', [queryPos, g.ints(1)]), g.op('Unsqueeze', [keyPos, g.ints(0)])]); // [S,T]
+    visible = g.op('And', [visible, g.op('Less', [distance, g.constant('int64', [], [options.gemma.slidingWindow])])]);
+  }
   const mask = g.op('Where', [visible, g.scalar(0), g.scalar(MASKED)]);
   const scale = g.scalar(1 / Math.sqrt(headDim));
 
   let x = g.op('Gather', [g.weight('model.embed_tokens.weight', [vocab, h], weights.embed), 'input_ids']);
+  if (options.gemma) x = g.op('Mul', [x, g.scalar(Math.sqrt(h))]);
   const pastInputs: onnxProto.onnx.IValueInfoProto[] = [];
   const presentOutputs: onnxProto.onnx.IValueInfoProto[] = [];
   weights.layers.forEach((layer, i) => {
@@ -129,16 +234,39 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
 
     // q as [B, KV, group, S, headDim] so that grouped-query attention is a broadcasting MatMul against
     // k/v [B, KV, 1, T, headDim]: query head kv·group + j reads KV head kv, as HF's repeat_kv does.
-    const q5 = g.op('Reshape', [matmul(hn, `${p}.self_attn.q_proj.weight`, layer.q, h, numHeads * headDim), g.ints(0, 0, kvHeads, group, headDim)]);
-    const q = rope(g.op('Transpose', [q5], [intsAttr('perm', [0, 2, 3, 1, 4])]), cosQ, sinQ);
+    const q5 = g.op('Reshape', [
+      matmul(hn, `${p}.self_attn.q_proj.weight`, layer.q, h, numHeads * headDim),
+      g.ints(0, 0, kvHeads, group, headDim),
+    ]);
+    const q = rope(
+      headNorm(
+        g.op('Transpose', [q5], [intsAttr('perm', [0, 2, 3, 1, 4])]),
+        `${p}.self_attn.q_norm.weight`,
+        layer.qNorm,
+      ),
+      cosQ,
+      sinQ,
+    );
     const heads = (name: string, data: Float32Array) =>
-      g.op('Transpose', [g.op('Reshape', [matmul(hn, name, data, h, kvHeads * headDim), g.ints(0, 0, kvHeads, headDim)])], [intsAttr('perm', [0, 2, 1, 3])]);
-    const k = rope(heads(`${p}.self_attn.k_proj.weight`, layer.k), cosK, sinK);
+      g.op(
+        'Transpose',
+        [g.op('Reshape', [matmul(hn, name, data, h, kvHeads * headDim), g.ints(0, 0, kvHeads, headDim)])],
+        [intsAttr('perm', [0, 2, 1, 3])],
+      );
+    const k = rope(
+      headNorm(heads(`${p}.self_attn.k_proj.weight`, layer.k), `${p}.self_attn.k_norm.weight`, layer.kNorm),
+      cosK,
+      sinK,
+    );
     const v = heads(`${p}.self_attn.v_proj.weight`, layer.v);
 
     for (const kind of ['key', 'value'] as const) {
-      pastInputs.push(valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]));
-      presentOutputs.push(valueInfo(`present.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim]));
+      pastInputs.push(
+        valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]),
+      );
+      presentOutputs.push(
+        valueInfo(`present.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim]),
+      );
     }
     const keys = g.op('Concat', [`past_key_values.${i}.key`, k], [intAttr('axis', 2)], `present.${i}.key`);
     const values = g.op('Concat', [`past_key_values.${i}.value`, v], [intAttr('axis', 2)], `present.${i}.value`);
@@ -146,21 +274,48 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, keysT]), scale]), mask]);
     const probs = g.op('Softmax', [scores], [intAttr('axis', -1)]);
     const context = g.op('MatMul', [probs, g.op('Unsqueeze', [values, g.ints(2)])]); // [B,KV,group,S,hd]
-    const merged = g.op('Reshape', [g.op('Transpose', [context], [intsAttr('perm', [0, 3, 1, 2, 4])]), g.ints(0, 0, numHeads * headDim)]);
-    x = g.op('Add', [x, matmul(merged, `${p}.self_attn.o_proj.weight`, layer.o, numHeads * headDim, h)]);
-
-    const hn2 = rmsNorm(x, g.weight(`${p}.post_attention_layernorm.weight`, [h], layer.postNorm));
-    const gate = matmul(hn2, `${p}.mlp.gate_proj.weight`, layer.gate, h, inter);
-    const up = matmul(hn2, `${p}.mlp.up_proj.weight`, layer.up, h, inter);
-    const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]); // SiLU(gate) · up
-    x = g.op('Add', [x, matmul(act, `${p}.mlp.down_proj.weight`, layer.down, inter, h)]);
+    const merged = g.op('Reshape', [
+      g.op('Transpose', [context], [intsAttr('perm', [0, 3, 1, 2, 4])]),
+      g.ints(0, 0, numHeads * headDim),
+    ]);
+    const attention = matmul(merged, `${p}.self_attn.o_proj.weight`, layer.o, numHeads * headDim, h);
+    const postAttentionNorm = () => g.weight(`${p}.post_attention_layernorm.weight`, [h], layer.postNorm);
+    if (options.gemma) {
+      x = g.op('Add', [x, rmsNorm(attention, postAttentionNorm())]);
+      const hn2 = rmsNorm(x, g.weight(`${p}.pre_feedforward_layernorm.weight`, [h], layer.preFeedforwardNorm!));
+      const down = mlp(hn2, p, layer, geluTanh);
+      x = g.op('Add', [
+        x,
+        rmsNorm(down, g.weight(`${p}.post_feedforward_layernorm.weight`, [h], layer.postFeedforwardNorm!)),
+      ]);
+    } else {
+      x = g.op('Add', [x, attention]);
+      x = g.op('Add', [x, mlp(rmsNorm(x, postAttentionNorm()), p, layer, silu)]);
+    }
   });
   const final = rmsNorm(x, g.weight('model.norm.weight', [h], weights.finalNorm));
-  g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
+  if (options.q4)
+    matMulNBits(
+      g,
+      final,
+      'lm_head.weight',
+      options.tiedEmbeddings ? transpose(weights.embed, vocab, h) : weights.lmHead,
+      h,
+      vocab,
+      'logits',
+    );
+  else if (options.tiedEmbeddings)
+    g.op('MatMul', [final, g.op('Transpose', ['model.embed_tokens.weight'])], [], 'logits');
+  else g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
 
-  const model: onnxProto.onnx.IModelProto = {
+  return {
     irVersion: 8,
-    opsetImport: [{ domain: '', version: 17 }],
+    opsetImport: options.q4
+      ? [
+          { domain: '', version: 17 },
+          { domain: 'com.microsoft', version: 1 },
+        ]
+      : [{ domain: '', version: 17 }],
     producerName: 'inpage-test-model',
     graph: {
       name: spec.name,
@@ -175,5 +330,42 @@ export function buildOnnxModel(spec: ModelSpec, weights: ModelWeights): Uint8Arr
       output: [valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],
     },
   };
-  return onnx.ModelProto.encode(model).finish();
+}
+
+/** A [rows, cols] row-major matrix transposed. */
+function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
+  return out;
+}
+
+/** x · W with W [k, n] stored as 4-bit blocks: onnxruntime's MatMulNBits (com.microsoft). */
+function matMulNBits(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  data: Float32Array,
+  k: number,
+  n: number,
+  output?: string,
+): string {
+  const q = quantizeQ4(data, k, n);
+  g.initializers.push({
+    name: `${name}_Q4`,
+    dims: [n, q.blocks, Q4_BLOCK / 2],
+    dataType: onnx.TensorProto.DataType.UINT8,
+    rawData: q.packed,
+  });
+  g.weight(`${name}_scales`, [n * q.blocks], q.scales);
+  const attributes = [intAttr('K', k), intAttr('N', n), intAttr('bits', 4), intAttr('block_size', Q4_BLOCK)];
+  const out = output ?? `/MatMulNBits_${g.nodes.length}`;
+  g.nodes.push({
+    name: out,
+    opType: 'MatMulNBits',
+    domain: 'com.microsoft',
+    input: [x, `${name}_Q4`, `${name}_scales`],
+    output: [out],
+    attribute: attributes,
+  });
+  return out;
 }

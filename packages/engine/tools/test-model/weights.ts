@@ -2,7 +2,7 @@
  * Deterministic weights. Matrices are stored [in, out] row-major (the transpose of PyTorch's Linear.weight),
  * which is what ONNX MatMul(x, W) and the reference forward pass both read.
  */
-import type { ModelSpec } from './config';
+import type { Dimensions, ModelSpec } from './config';
 import { Random } from './random';
 import { ruleNext, ruleTargets } from './rule';
 import type { Vocab } from './tokenizer';
@@ -13,7 +13,13 @@ export interface LayerWeights {
   k: Float32Array; // [hidden, kvHeads·headDim]
   v: Float32Array; // [hidden, kvHeads·headDim]
   o: Float32Array; // [heads·headDim, hidden]
+  /** Qwen3/Gemma 3 only: RMSNorm weights over each head of q and k. */
+  qNorm?: Float32Array; // [headDim]
+  kNorm?: Float32Array; // [headDim]
   postNorm: Float32Array; // [hidden]
+  /** Gemma only: norms before and after the MLP (postNorm then norms the attention output). */
+  preFeedforwardNorm?: Float32Array; // [hidden]
+  postFeedforwardNorm?: Float32Array; // [hidden]
   gate: Float32Array; // [hidden, intermediate]
   up: Float32Array; // [hidden, intermediate]
   down: Float32Array; // [intermediate, hidden]
@@ -27,7 +33,7 @@ export interface ModelWeights {
 }
 
 /** Standard deviations of the random parts (norm weights: of their deviation from 1). */
-interface Scales {
+export interface Scales {
   embed: number;
   qk: number;
   v: number;
@@ -43,9 +49,27 @@ interface Scales {
  * logits), while o/down are small enough that what attention and the MLP add to the residual stream never
  * overturns the rule (tests check a margin of ≥ 3 logits over thousands of random contexts).
  */
-const RULE_SCALES: Scales = { embed: 0.02, qk: 0.15, v: 0.1, o: 0.004, gateUp: 0.15, down: 0.003, norm: 0.05, lmHead: 0.02 };
+export const RULE_SCALES: Scales = {
+  embed: 0.02,
+  qk: 0.15,
+  v: 0.1,
+  o: 0.004,
+  gateUp: 0.15,
+  down: 0.003,
+  norm: 0.05,
+  lmHead: 0.02,
+};
 /** Bench model: typical initialisation; a wider lm_head makes next-token distributions peaked like a real LM's. */
-const RANDOM_SCALES: Scales = { embed: 0.02, qk: 0.02, v: 0.02, o: 0.02, gateUp: 0.02, down: 0.02, norm: 0, lmHead: 0.1 };
+const RANDOM_SCALES: Scales = {
+  embed: 0.02,
+  qk: 0.02,
+  v: 0.02,
+  o: 0.02,
+  gateUp: 0.02,
+  down: 0.02,
+  norm: 0,
+  lmHead: 0.1,
+};
 
 /** Logit of the rule's token, before the random parts: at temperature 1 its probability is ~0.75, not 1. */
 const RULE_LOGIT = 6;
@@ -53,13 +77,19 @@ const RULE_LOGIT = 6;
 const NON_TARGET_LOGIT = -3;
 
 /** RoPE inverse frequencies 1/θ^(2i/d), as float32 like the PyTorch implementation. */
-export function ropeInvFreq(spec: ModelSpec): Float32Array {
+export function ropeInvFreq(spec: Pick<Dimensions, 'headDim' | 'ropeTheta'>): Float32Array {
   const half = spec.headDim / 2;
   return Float32Array.from({ length: half }, (_, i) => 1 / spec.ropeTheta ** ((2 * i) / spec.headDim));
 }
 
 export function buildWeights(spec: ModelSpec, vocab: Vocab): ModelWeights {
-  const scales = spec.weights === 'rule' ? RULE_SCALES : RANDOM_SCALES;
+  const weights = randomWeights(spec, spec.weights === 'rule' ? RULE_SCALES : RANDOM_SCALES);
+  if (spec.weights === 'rule') addRule(spec, vocab, weights);
+  return weights;
+}
+
+/** Seeded random weights of every tensor, at the given scales. */
+export function randomWeights(spec: Dimensions, scales: Scales): ModelWeights {
   // One generator per tensor, seeded by its name: tensors do not shift when another one changes.
   const random = (name: string, count: number, std: number) => new Random(`${spec.seed}/${name}`).uniform(count, std);
   const norm = (name: string) => random(name, spec.hiddenSize, scales.norm).map((x) => 1 + x);
@@ -81,14 +111,12 @@ export function buildWeights(spec: ModelSpec, vocab: Vocab): ModelWeights {
       down: random(`${p}.down_proj`, inter * h, scales.down),
     };
   });
-  const weights: ModelWeights = {
+  return {
     embed: random('embed_tokens', spec.vocabSize * h, scales.embed),
     layers,
     finalNorm: norm('norm'),
     lmHead: random('lm_head', h * spec.vocabSize, scales.lmHead),
   };
-  if (spec.weights === 'rule') addRule(spec, vocab, weights);
-  return weights;
 }
 
 /**
@@ -103,7 +131,8 @@ function addRule(spec: ModelSpec, vocab: Vocab, weights: ModelWeights): void {
   const h = spec.hiddenSize;
   const v = spec.vocabSize;
   const targets = ruleTargets(vocab);
-  if (targets.length >= h) throw new Error(`${spec.name}: ${targets.length} rule targets need hidden size > ${targets.length}`);
+  if (targets.length >= h)
+    throw new Error(`${spec.name}: ${targets.length} rule targets need hidden size > ${targets.length}`);
   const direction = new Map(targets.map((token, d) => [token, d]));
   const bias = h - 1;
   const normalized = Math.sqrt(h / 2);

@@ -12,6 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parameterCount, type ModelSpec } from './config';
 import { buildOnnxModel } from './onnx-graph';
+import { generateRealVocabFiles, tokenizerFiles, type RealVocabSpec } from './real-vocab';
 import { buildVocab, specialId, tokenizerConfigJson, tokenizerJson, type Vocab } from './tokenizer';
 import { buildWeights } from './weights';
 
@@ -88,12 +89,16 @@ export function generateModelFiles(spec: ModelSpec): Map<string, Uint8Array | st
   ]);
 }
 
-/** Hash of what determines the output: this folder's generator sources (tests excluded) and the spec. */
-async function recipeHash(spec: ModelSpec): Promise<string> {
+/**
+ * Hash of what determines the output: this folder's generator sources (tests excluded), the spec, and for
+ * a real vocabulary the tokenizer files it copies.
+ */
+async function recipeHash(spec: ModelSpec | RealVocabSpec): Promise<string> {
   const here = dirname(fileURLToPath(import.meta.url));
   const sources = (await readdir(here)).filter((f) => f.endsWith('.ts') && !f.endsWith('.test.ts')).sort();
   const hash = createHash('sha256').update(JSON.stringify(spec));
   for (const file of sources) hash.update(file).update(await readFile(join(here, file)));
+  if ('tokenizerPackage' in spec) for (const data of Object.values(tokenizerFiles(spec))) hash.update(data);
   return hash.digest('hex');
 }
 
@@ -131,14 +136,15 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
 }
 
 /** Makes sure `<modelsDir>/<spec.name>` holds the model; returns quickly when it already does. */
-export async function ensureModel(spec: ModelSpec, modelsDir: string): Promise<BuildResult> {
+export async function ensureModel(spec: ModelSpec | RealVocabSpec, modelsDir: string): Promise<BuildResult> {
   const dir = join(modelsDir, spec.name);
   const recipe = await recipeHash(spec);
-  const result = { dir, parameters: parameterCount(spec) };
+  const tied = 'tokenizerPackage' in spec;
+  const result = { dir, parameters: parameterCount(spec, tied) };
   if (await isUpToDate(dir, recipe)) {
     return { ...result, written: false, onnxBytes: (await stat(join(dir, 'onnx/model.onnx'))).size };
   }
-  const files = generateModelFiles(spec);
+  const files = tied ? generateRealVocabFiles(spec) : generateModelFiles(spec);
   const stamp: Stamp = { recipe, files: {} };
   let written = false;
   for (const [file, data] of files) {

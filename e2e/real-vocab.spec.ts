@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { expectedDevice } from './support/harness';
 import { BASE, json } from './support/shim';
+import { recordModelRequests } from './support/requests';
 import { ABC } from './support/tools';
 
 // inpage-qwen3 (packages/engine/tools/test-model/real-vocab.ts): Qwen3's real 152k-token tokenizer and chat
@@ -14,7 +15,13 @@ import { ABC } from './support/tools';
 const MODEL = '/models/inpage-qwen3/';
 const THOUGHT = '<think>Hmm</think>\n\n';
 const ANSWER = 'Hello world!';
-const FILES = { fp32: 'onnx/model.onnx', q4: 'onnx/model_q4.onnx' } as const;
+const FILES = {
+  fp32: 'onnx/model.onnx',
+  fp16: 'onnx/model_fp16.onnx',
+  q4: 'onnx/model_q4.onnx',
+  q4f16: 'onnx/model_q4f16.onnx',
+  q8: 'onnx/model_quantized.onnx',
+} as const;
 const QWEN3_TOKENS = [151667, 80022, 151668, 271, 9707, 1879, 0, 151645];
 
 interface FileProgress {
@@ -22,6 +29,7 @@ interface FileProgress {
   loaded: number;
   total: number;
   done: boolean;
+  fromCache: boolean;
 }
 
 async function openModel(page: Page, model: string, dtype: keyof typeof FILES) {
@@ -52,9 +60,17 @@ interface Generated {
   details: { finish_reason: string; tokens: { id: number; special: boolean }[] };
 }
 
-for (const dtype of ['fp32', 'q4'] as const) {
+for (const dtype of ['fp32', 'fp16', 'q4', 'q4f16', 'q8'] as const) {
   test(`Qwen3's vocabulary and template, ${dtype} (${FILES[dtype]})`, async ({ page }, testInfo) => {
     test.setTimeout(300_000);
+    if (dtype.endsWith('16') && expectedDevice(testInfo) === 'webgpu') {
+      await page.goto('/harness.html');
+      const f16 = await page.evaluate(async () => {
+        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
+        return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+      });
+      test.skip(!f16, "the WebGPU adapter has no 'shader-f16' (SwiftShader has none), so float16 tensors cannot run on it");
+    }
     const { info, files } = await openModel(page, MODEL, dtype);
     expect(info).toMatchObject({
       modelType: 'qwen3',
@@ -137,8 +153,9 @@ for (const dtype of ['fp32', 'q4'] as const) {
   });
 }
 
-test("Gemma 3's vocabulary and template, fp32 in external data (onnx/model.onnx + model.onnx_data)", async ({ page }, testInfo) => {
+test("Gemma 3's vocabulary and template, fp32 in external data (onnx/model.onnx + model.onnx_data)", async ({ page, context }, testInfo) => {
   test.setTimeout(300_000);
+  const requests = await recordModelRequests(context);
   const { info, files } = await openModel(page, '/models/inpage-gemma3/', 'fp32');
   expect(info).toMatchObject({
     modelType: 'gemma3_text',
@@ -186,4 +203,16 @@ test("Gemma 3's vocabulary and template, fp32 in external data (onnx/model.onnx 
   const refused = await json(page, '/v1/chat/completions', { model: 'tgi', messages: [{ role: 'assistant', content: 'x' }] });
   expect(refused.status).toBe(422);
   expect(refused.body).toMatchObject({ error_type: 'template_error' });
+
+  // Loaded again after a reload, both files of the graph come from the weight cache: no request reaches the network.
+  expect(requests).toEqual(expect.arrayContaining(['/models/inpage-gemma3/onnx/model.onnx', '/models/inpage-gemma3/onnx/model.onnx_data']));
+  requests.length = 0;
+  await page.reload();
+  const again = await openModel(page, '/models/inpage-gemma3/', 'fp32');
+  expect(requests).toEqual([]);
+  for (const file of ['onnx/model.onnx', 'onnx/model.onnx_data']) {
+    expect(again.files.filter((p) => p.file === file).at(-1)).toMatchObject({ done: true, fromCache: true });
+  }
+  const cached = (await json(page, '/generate', { inputs: prompt, parameters: { max_new_tokens: 20 } })).body as Generated;
+  expect(cached.generated_text).toBe(ANSWER);
 });

@@ -225,7 +225,7 @@ test.describe('TGI routes in the page', () => {
   });
 });
 
-// TGI's validation rules, in order, each with its exact message (TGI-SPEC.md "Validation, in this order").
+// TGI's validation rules, in order, each with its exact message (packages/api-shim/README.md, "TGI's behaviour, as followed").
 const VALIDATION: [string, Record<string, unknown>, string][] = [
   ['0 best_of over max', { best_of: 3, do_sample: true }, '`best_of` must be > 0 and <= 2. Given: 3'],
   ['1 best_of without sampling', { best_of: 2 }, 'you must use sampling when `best_of` is > 1'],
@@ -254,7 +254,7 @@ test.describe('validation through the shim', () => {
         JSON.stringify({ error: `Input validation error: ${message}`, error_type: 'validation' }),
       ]);
     }
-    // 14 counts at most 1024 new tokens (TGI-SPEC), so it takes a long input to trip.
+    // 14 counts at most 1024 new tokens (as TGI does), so it takes a long input to trip.
     expect((await call(page, 'POST', '/generate', { inputs: 'a'.repeat(1100), parameters: { max_new_tokens: 1000 } })).text).toBe(
       '{"error":"Input validation error: `inputs` tokens + `max_new_tokens` must be <= 2048. Given: 1101 `inputs` tokens and 1000 `max_new_tokens`","error_type":"validation"}',
     );

@@ -1,31 +1,13 @@
-import { expect, test, type BrowserContext } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { generateIn, openEngine } from './support/harness';
-
-/**
- * Record the model-file requests that reach the network (the worker's fetches included).
- * transformers.js also probes sizes with one-byte range requests (for total progress); those
- * are recorded with a "probe " prefix.
- */
-async function recordModelRequests(context: BrowserContext): Promise<string[]> {
-  const seen: string[] = [];
-  await context.route('**/models/**', async (route) => {
-    const probe = (await route.request().headerValue('range')) === 'bytes=0-0';
-    seen.push(`${probe ? 'probe ' : ''}${new URL(route.request().url()).pathname}`);
-    return route.continue();
-  });
-  return seen;
-}
+import { recordModelRequests } from './support/requests';
 
 test.describe('weight cache in IndexedDB', () => {
   test('a reload loads the model again with zero model-file requests', async ({ page, context }) => {
     const seen = await recordModelRequests(context);
     await openEngine(page);
     expect(seen).toEqual(
-      expect.arrayContaining([
-        '/models/inpage-tiny/config.json',
-        '/models/inpage-tiny/tokenizer.json',
-        '/models/inpage-tiny/onnx/model.onnx',
-      ]),
+      expect.arrayContaining(['/models/inpage-tiny/config.json', '/models/inpage-tiny/tokenizer.json', '/models/inpage-tiny/onnx/model.onnx']),
     );
     const fromCache = () =>
       page.evaluate(() =>

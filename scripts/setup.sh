@@ -33,6 +33,23 @@ ensure_chromium() {
   return 1
 }
 
+# Firefox for the Firefox tests: $FIREFOX_PATH, else Debian's firefox-esr (installed with apt-get when missing
+# and we are root), driven over WebDriver BiDi by puppeteer-core.
+ensure_firefox() {
+  if [ -n "${FIREFOX_PATH:-}" ]; then return 0; fi
+  for candidate in /usr/bin/firefox-esr /usr/bin/firefox; do
+    if [ -x "$candidate" ]; then export FIREFOX_PATH="$candidate"; return 0; fi
+  done
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Firefox ESR with apt-get (the Firefox tests need it)..."
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null
+    export FIREFOX_PATH=/usr/bin/firefox-esr
+    return 0
+  fi
+  echo "No Firefox found. Install it (Debian: sudo apt-get install firefox-esr) or set FIREFOX_PATH." >&2
+  return 1
+}
+
 build_models() {
   pnpm_cmd --filter @inpage/engine make-models "$@"
 }

@@ -1,4 +1,4 @@
-/** The engine vocabulary the shim depends on (types only: the shim never imports engine code). */
+/** The engine vocabulary the shim depends on (types only: only `startInpage` imports engine code). */
 export type {
   ChatTemplateOptions,
   Device,

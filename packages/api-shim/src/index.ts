@@ -8,6 +8,7 @@
 export { createHandler, type Handler } from './handler';
 export type { HandlerOptions } from './context';
 export { installShim, type Shim, type ShimOptions } from './intercept/install';
+export { startInpage, type Inpage, type StartInpageOptions } from './start';
 export { answerServiceWorker } from './transport/host';
 export { hostEngineOnce, type OriginHost, type OriginHostOptions } from './transport/origin-host';
 export type { InfoJson } from './routes/info';

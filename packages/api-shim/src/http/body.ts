@@ -18,10 +18,18 @@ export function isJsonContentType(header: string | null): boolean {
 async function readText(request: Request, limit: number): Promise<string> {
   const declared = Number(request.headers.get('content-length'));
   if (Number.isFinite(declared) && declared > limit) throw new ApiError('payload_too_large');
+  // Firefox's Request has no `body` stream (undefined, where no body is null): there the whole body is
+  // read at once, then held to the limit.
+  const stream = (request as Partial<Pick<Request, 'body'>>).body;
+  if (stream === undefined) {
+    const whole = await request.arrayBuffer();
+    if (whole.byteLength > limit) throw new ApiError('payload_too_large');
+    return new TextDecoder('utf-8', { ignoreBOM: true }).decode(whole);
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  if (request.body) {
-    const reader = request.body.getReader();
+  if (stream) {
+    const reader = stream.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

@@ -41,7 +41,9 @@ export function loadXgrammar(): Promise<XgrammarApi> {
     const module = (
       rebuilds === 0
         ? await import('@mlc-ai/web-xgrammar')
-        : await import(/* @vite-ignore */ `${new URL(bundleUrl, import.meta.url).href}#rebuild-${rebuilds}`)
+        : await import(
+            /* @vite-ignore */ /* webpackIgnore: true */ `${new URL(bundleUrl, import.meta.url).href}#rebuild-${rebuilds}`
+          )
     ) as Partial<{ default: XgrammarApi }> & Partial<XgrammarApi>;
     const found =
       module.default?.GrammarCompiler !== undefined

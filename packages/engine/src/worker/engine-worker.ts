@@ -1,8 +1,5 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-// The app serves onnxruntime-web's runtime itself (bundled as assets), so nothing loads from a CDN.
-import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
-import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { generate } from '../decode/generate';
 import { loadModel, type LoadedModel } from '../model/load';
 import { runtimeFailure } from '../model/runtime-failure';
@@ -14,6 +11,7 @@ import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { RequestQueue } from '../scheduler/queue';
 import { startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
+import { ortFiles } from './ort-files';
 
 const queue = new RequestQueue();
 const running = new Map<number, AbortController>();
@@ -31,7 +29,7 @@ const api: WorkerApi = {
     const next = queue.run(new AbortController().signal, async () => {
       await previous?.then(async (old) => (await old.prompts.clear(), old.model.dispose())).catch(() => undefined);
       const emit = (event: LoadEvent) => void onEvent?.(event);
-      return loadModel(options, { mjs: absolute(ortMjsUrl), wasm: absolute(ortWasmUrl) }, emit, baseUrl);
+      return loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl);
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
     next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);

@@ -11,12 +11,12 @@
  */
 import onnxProto from 'onnx-proto';
 import type { Dimensions } from './config';
-import { Q4_BLOCK, quantizeQ4 } from './quantize';
+import { Q4_BLOCK, quantizeQ4, quantizeQ8, toFloat16 } from './quantize';
 import { ropeInvFreq, type ModelWeights } from './weights';
 
 const { onnx } = onnxProto;
 type Attribute = onnxProto.onnx.IAttributeProto;
-const { FLOAT, INT64, BOOL } = onnx.TensorProto.DataType;
+const { FLOAT, FLOAT16, INT64, BOOL } = onnx.TensorProto.DataType;
 
 /** Added to the scores of masked positions. Finite: -inf would give NaN on rows that are all padding. */
 const MASKED = -1e9;
@@ -34,6 +34,9 @@ class GraphBuilder {
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly constants = new Map<string, string>();
 
+  /** With `fp16`, weights are stored as float16 and cast to float32 where used. */
+  constructor(private readonly fp16 = false) {}
+
   op(
     opType: string,
     inputs: string[],
@@ -46,6 +49,11 @@ class GraphBuilder {
 
   /** Float32 weights; the bytes are shared with `data`, not copied (little-endian, as ONNX raw_data requires). */
   weight(name: string, dims: number[], data: Float32Array): string {
+    if (this.fp16) {
+      const half = toFloat16(data);
+      this.initializers.push({ name, dims, dataType: FLOAT16, rawData: new Uint8Array(half.buffer) });
+      return this.op('Cast', [name], [intAttr('to', FLOAT)]);
+    }
     this.initializers.push({
       name,
       dims,
@@ -93,14 +101,23 @@ export interface GraphOptions {
   qkNorm?: boolean;
   /** lm_head is the embedding table transposed (tie_word_embeddings), not a weight of its own. */
   tiedEmbeddings?: boolean;
-  /** Linear layers as 4-bit MatMulNBits (com.microsoft), as transformers.js' q4 exports; see quantize.ts. */
-  q4?: boolean;
+  /**
+   * Linear layers quantized as transformers.js' exports do (quantize.ts): 'q4' as 4-bit MatMulNBits
+   * (com.microsoft), 'q8' as ONNX dynamic quantization (DynamicQuantizeLinear + MatMulInteger, uint8).
+   */
+  quantize?: 'q4' | 'q8';
   /**
    * Gemma's layer: the embedding times √hidden; the attention output normed (post_attention_layernorm)
    * before the residual add, and the MLP between pre_feedforward_layernorm and post_feedforward_layernorm;
    * GELU (tanh approximation) instead of SiLU; keys further back than `slidingWindow` masked out.
    */
   gemma?: { slidingWindow: number };
+  /**
+   * transformers.js' fp16 file as its inputs and outputs see it: float16 weights, KV cache and logits. The
+   * arithmetic stays float32 (Cast after each weight and input, before each output), so the same file runs
+   * on every execution provider; real fp16 exports compute in float16 too.
+   */
+  fp16?: boolean;
 }
 
 /** A graph whose large initializers live in a side file (ONNX external data), as exports over 2 GB do. */
@@ -145,7 +162,12 @@ export function buildOnnxModelWithExternalData(
 function buildModelProto(spec: Dimensions, weights: ModelWeights, options: GraphOptions): onnxProto.onnx.IModelProto {
   if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
     throw new Error('ONNX raw_data is little-endian; this machine is not');
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(options.fp16);
+  const io = options.fp16 ? FLOAT16 : FLOAT;
+  /** Graph inputs and outputs are float16 with fp16; inside, everything is float32. */
+  const fromIo = (name: string) => (options.fp16 ? g.op('Cast', [name], [intAttr('to', FLOAT)]) : name);
+  const toIo = (compute: (output?: string) => string, output: string) =>
+    options.fp16 ? g.op('Cast', [compute()], [intAttr('to', FLOAT16)], output) : compute(output);
   const { hiddenSize: h, numHeads, numKvHeads: kvHeads, headDim, intermediateSize: inter, vocabSize: vocab } = spec;
   const group = numHeads / kvHeads;
   const half = headDim / 2;
@@ -155,8 +177,11 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
     const rms = g.op('Sqrt', [g.op('Add', [meanSquare, g.scalar(spec.rmsNormEps)])]);
     return g.op('Mul', [g.op('Div', [x, rms]), weight]);
   };
-  const matmul = (x: string, name: string, data: Float32Array, rows: number, cols: number) =>
-    options.q4 ? matMulNBits(g, x, name, data, rows, cols) : g.op('MatMul', [x, g.weight(name, [rows, cols], data)]);
+  const matmul = (x: string, name: string, data: Float32Array, rows: number, cols: number, output?: string) => {
+    if (options.quantize === 'q4') return matMulNBits(g, x, name, data, rows, cols, output);
+    if (options.quantize === 'q8') return matMulInteger(g, x, name, data, rows, cols, output);
+    return g.op('MatMul', [x, g.weight(name, [rows, cols], data)], [], output);
+  };
   /** RMSNorm over the last axis (head_dim) of q or k, as Qwen3's q_norm/k_norm. */
   const headNorm = (x: string, name: string, data: Float32Array | undefined) =>
     options.qkNorm ? rmsNorm(x, g.weight(name, [headDim], data!)) : x;
@@ -224,7 +249,8 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
   const mask = g.op('Where', [visible, g.scalar(0), g.scalar(MASKED)]);
   const scale = g.scalar(1 / Math.sqrt(headDim));
 
-  let x = g.op('Gather', [g.weight('model.embed_tokens.weight', [vocab, h], weights.embed), 'input_ids']);
+  const embedTable = g.weight('model.embed_tokens.weight', [vocab, h], weights.embed);
+  let x = g.op('Gather', [embedTable, 'input_ids']);
   if (options.gemma) x = g.op('Mul', [x, g.scalar(Math.sqrt(h))]);
   const pastInputs: onnxProto.onnx.IValueInfoProto[] = [];
   const presentOutputs: onnxProto.onnx.IValueInfoProto[] = [];
@@ -262,14 +288,22 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
 
     for (const kind of ['key', 'value'] as const) {
       pastInputs.push(
-        valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]),
+        valueInfo(`past_key_values.${i}.${kind}`, io, ['batch_size', kvHeads, 'past_sequence_length', headDim]),
       );
       presentOutputs.push(
-        valueInfo(`present.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim]),
+        valueInfo(`present.${i}.${kind}`, io, ['batch_size', kvHeads, 'total_sequence_length', headDim]),
       );
     }
-    const keys = g.op('Concat', [`past_key_values.${i}.key`, k], [intAttr('axis', 2)], `present.${i}.key`);
-    const values = g.op('Concat', [`past_key_values.${i}.value`, v], [intAttr('axis', 2)], `present.${i}.value`);
+    const cache = (kind: 'key' | 'value', fresh: string) => {
+      const all = (output?: string) =>
+        g.op('Concat', [fromIo(`past_key_values.${i}.${kind}`), fresh], [intAttr('axis', 2)], output);
+      if (!options.fp16) return all(`present.${i}.${kind}`);
+      const concatenated = all();
+      g.op('Cast', [concatenated], [intAttr('to', FLOAT16)], `present.${i}.${kind}`);
+      return concatenated;
+    };
+    const keys = cache('key', k);
+    const values = cache('value', v);
     const keysT = g.op('Transpose', [g.op('Unsqueeze', [keys, g.ints(2)])], [intsAttr('perm', [0, 1, 2, 4, 3])]); // [B,KV,1,hd,T]
     const scores = g.op('Add', [g.op('Mul', [g.op('MatMul', [q, keysT]), scale]), mask]);
     const probs = g.op('Softmax', [scores], [intAttr('axis', -1)]);
@@ -294,28 +328,24 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
     }
   });
   const final = rmsNorm(x, g.weight('model.norm.weight', [h], weights.finalNorm));
-  if (options.q4)
-    matMulNBits(
-      g,
-      final,
-      'lm_head.weight',
-      options.tiedEmbeddings ? transpose(weights.embed, vocab, h) : weights.lmHead,
-      h,
-      vocab,
-      'logits',
-    );
-  else if (options.tiedEmbeddings)
-    g.op('MatMul', [final, g.op('Transpose', ['model.embed_tokens.weight'])], [], 'logits');
-  else g.op('MatMul', [final, g.weight('lm_head.weight', [h, vocab], weights.lmHead)], [], 'logits');
+  toIo((output) => {
+    if (options.quantize) {
+      const lmHead = options.tiedEmbeddings ? transpose(weights.embed, vocab, h) : weights.lmHead;
+      return matmul(final, 'lm_head.weight', lmHead, h, vocab, output);
+    }
+    if (options.tiedEmbeddings) return g.op('MatMul', [final, g.op('Transpose', [embedTable])], [], output);
+    return matmul(final, 'lm_head.weight', weights.lmHead, h, vocab, output);
+  }, 'logits');
 
   return {
     irVersion: 8,
-    opsetImport: options.q4
-      ? [
-          { domain: '', version: 17 },
-          { domain: 'com.microsoft', version: 1 },
-        ]
-      : [{ domain: '', version: 17 }],
+    opsetImport:
+      options.quantize === 'q4'
+        ? [
+            { domain: '', version: 17 },
+            { domain: 'com.microsoft', version: 1 },
+          ]
+        : [{ domain: '', version: 17 }],
     producerName: 'inpage-test-model',
     graph: {
       name: spec.name,
@@ -327,7 +357,7 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
         valueInfo('position_ids', INT64, ['batch_size', 'sequence_length']),
         ...pastInputs,
       ],
-      output: [valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],
+      output: [valueInfo('logits', io, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],
     },
   };
 }
@@ -356,16 +386,51 @@ function matMulNBits(
     dataType: onnx.TensorProto.DataType.UINT8,
     rawData: q.packed,
   });
-  g.weight(`${name}_scales`, [n * q.blocks], q.scales);
+  const scales = g.weight(`${name}_scales`, [n * q.blocks], q.scales);
   const attributes = [intAttr('K', k), intAttr('N', n), intAttr('bits', 4), intAttr('block_size', Q4_BLOCK)];
   const out = output ?? `/MatMulNBits_${g.nodes.length}`;
   g.nodes.push({
     name: out,
     opType: 'MatMulNBits',
     domain: 'com.microsoft',
-    input: [x, `${name}_Q4`, `${name}_scales`],
+    input: [x, `${name}_Q4`, scales],
     output: [out],
     attribute: attributes,
   });
   return out;
+}
+
+/**
+ * x · W with W [k, n] as uint8 (per-tensor scale, zero point 128) and x quantized per call:
+ * DynamicQuantizeLinear → MatMulInteger → Cast · (x_scale · w_scale), the pattern of ORT's quantize_dynamic
+ * that transformers.js' q8 (`model_quantized.onnx`) exports carry.
+ */
+function matMulInteger(
+  g: GraphBuilder,
+  x: string,
+  name: string,
+  data: Float32Array,
+  k: number,
+  n: number,
+  output?: string,
+): string {
+  const q = quantizeQ8(data);
+  g.initializers.push({
+    name: `${name}_quantized`,
+    dims: [k, n],
+    dataType: onnx.TensorProto.DataType.UINT8,
+    rawData: q.values,
+  });
+  g.initializers.push({
+    name: `${name}_zero_point`,
+    dims: [],
+    dataType: onnx.TensorProto.DataType.UINT8,
+    rawData: Uint8Array.of(q.zeroPoint),
+  });
+  const scale = g.scalar(q.scale);
+  const base = `/DynamicQuantizeLinear_${g.nodes.length}`;
+  const [xq, xScale, xZero] = [`${base}/y`, `${base}/scale`, `${base}/zero_point`];
+  g.nodes.push({ name: base, opType: 'DynamicQuantizeLinear', input: [x], output: [xq, xScale, xZero] });
+  const product = g.op('MatMulInteger', [xq, `${name}_quantized`, xZero, `${name}_zero_point`]);
+  return g.op('Mul', [g.op('Cast', [product], [intAttr('to', FLOAT)]), g.op('Mul', [xScale, scale])], [], output);
 }

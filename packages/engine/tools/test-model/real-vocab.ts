@@ -14,7 +14,13 @@ import { Random } from './random';
 import { randomWeights, RULE_SCALES, type ModelWeights } from './weights';
 
 /** A dtype transformers.js can request, and the file it requests for it under onnx/. */
-export const DTYPE_FILES = { fp32: 'model.onnx', q4: 'model_q4.onnx' } as const;
+export const DTYPE_FILES = {
+  fp32: 'model.onnx',
+  fp16: 'model_fp16.onnx',
+  q4: 'model_q4.onnx',
+  q4f16: 'model_q4f16.onnx',
+  q8: 'model_quantized.onnx',
+} as const;
 export type FixtureDtype = keyof typeof DTYPE_FILES;
 
 export interface RealVocabSpec extends Dimensions {
@@ -56,7 +62,7 @@ export const QWEN3: RealVocabSpec = {
   ropeTheta: 1000000,
   chain: ['<think>', 'Hmm', '</think>', '\n\n', 'Hello', ' world', '!'],
   eos: '<|im_end|>',
-  dtypes: ['fp32', 'q4'],
+  dtypes: ['fp32', 'fp16', 'q4', 'q4f16', 'q8'],
 };
 
 /**
@@ -243,7 +249,9 @@ export function generateRealVocabFiles(spec: RealVocabSpec): Map<string, Uint8Ar
     const options: GraphOptions = {
       qkNorm: true,
       tiedEmbeddings: true,
-      q4: dtype === 'q4',
+      ...(dtype.startsWith('q4') && { quantize: 'q4' }),
+      ...(dtype === 'q8' && { quantize: 'q8' }),
+      fp16: dtype.endsWith('16'),
       ...(spec.family === 'gemma3' && { gemma: { slidingWindow: GEMMA3_SLIDING_WINDOW } }),
     };
     const file = DTYPE_FILES[dtype];

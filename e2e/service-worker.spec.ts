@@ -38,6 +38,13 @@ function isHost(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { origin: { isHost(): boolean } }).origin.isHost());
 }
 
+/** Generations waiting or running on the engine the page hosts. */
+function pendingOn(host: Page): Promise<number> {
+  return host.evaluate(() =>
+    (window as unknown as { origin: { hosting(): Promise<{ engine: { pending(): number } }> } }).origin.hosting().then((h) => h.engine.pending()),
+  );
+}
+
 function engineWorkers(pages: Page[]): number {
   return pages.flatMap((page) => page.workers()).filter((worker) => worker.url().includes('engine-worker')).length;
 }
@@ -117,11 +124,7 @@ test('a stream through the Service Worker arrives as it is made; a client that c
   });
   // The first event, long before the 2000th token.
   expect(first).toMatch(/^data: \{"index":1,"token":\{"id":66,"text":"B",/);
-  const pending = () =>
-    host.evaluate(() =>
-      (window as unknown as { origin: { hosting(): Promise<{ engine: { pending(): number } }> } }).origin.hosting().then((h) => h.engine.pending()),
-    );
-  await expect.poll(pending, { timeout: 5_000 }).toBe(0);
+  await expect.poll(() => pendingOn(host), { timeout: 5_000 }).toBe(0);
   expect(
     await client.evaluate(
       async (body) => (await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body })).text(),
@@ -130,27 +133,27 @@ test('a stream through the Service Worker arrives as it is made; a client that c
   ).toBe(ANSWER);
 });
 
-test('when the hosting tab closes, another tab takes over and answers', async ({ context }) => {
+test('when the hosting tab closes, another tab takes over and answers what the first had queued', async ({ context }) => {
   const host = await openTab(context);
   const next = await openTab(context);
   expect(await isHost(next)).toBe(false);
-  await host.close();
-  await expect.poll(() => isHost(next)).toBe(true);
-  const answer = await next.evaluate(async (body) => {
-    const frame = document.createElement('iframe');
-    frame.src = '/harness.html';
-    await new Promise((resolve) => {
-      frame.onload = resolve;
-      document.body.append(frame);
-    });
-    // Through the Service Worker (an iframe's fetch is not the patched one), to the new host.
-    const r = await (frame.contentWindow as Window & typeof globalThis).fetch('/tgi/generate', {
+  // The host is busy with a long stream of its own; the other tab's request waits in its queue.
+  await host.evaluate(async () => {
+    const r = await fetch('/tgi/generate_stream', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body,
+      body: JSON.stringify({ inputs: 'A', parameters: { max_new_tokens: 2000 } }),
     });
-    return r.text();
+    await r.body!.getReader().read();
+  });
+  const queued = next.evaluate(async (body) => {
+    const r = await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    return `${r.status} ${await r.text()}`;
   }, HELLO);
-  expect(answer).toBe(ANSWER);
+  // Relayed to the host and queued behind its stream: two generations pending there.
+  await expect.poll(() => pendingOn(host)).toBe(2);
+  await host.close();
+  expect(await queued).toBe(`200 ${ANSWER}`);
+  expect(await isHost(next)).toBe(true);
   expect(engineWorkers([next])).toBe(1);
 });

@@ -6,7 +6,7 @@
  * Then xgrammar's trap: a 422 in words, and the next grammar request works.
  */
 import { expect, type Page, test } from '@playwright/test';
-import { expectedDevice } from './support/harness';
+import { expectedDevice, TINY_MODEL } from './support/harness';
 import { BASE, json, openShim } from './support/shim';
 
 const HELLO = { inputs: 'hello', parameters: { max_new_tokens: 20 } };
@@ -22,7 +22,7 @@ interface Recovery {
 }
 
 /** Start a long stream and two queued requests, make the worker fail with `hook`, and watch the recovery. */
-function failMidStream(page: Page, hook: 'killWorker' | 'loseDevice'): Promise<Recovery> {
+function failMidStream(page: Page, hook: 'killWorker' | 'loseDevice' | 'hangWorker'): Promise<Recovery> {
   return page.evaluate(
     async ({ base, hook, hello }) => {
       type Supervised = { testHooks: Record<string, () => void>; restarts(): number };
@@ -61,13 +61,13 @@ function failMidStream(page: Page, hook: 'killWorker' | 'loseDevice'): Promise<R
   );
 }
 
-async function expectRecovered(page: Page, recovery: Recovery, cause: RegExp): Promise<void> {
+async function expectRecovered(page: Page, recovery: Recovery, cause: RegExp, withinMs = 2_000): Promise<void> {
   expect(recovery.firstEvent).toContain('"text":"B"');
   const error = JSON.parse(recovery.lastEvent.replace(/^data: ?/, ''));
   expect(error.error_type).toBe('generation');
   expect(error.error).toMatch(/^Request failed during generation: /);
   expect(error.error).toMatch(cause);
-  expect(recovery.msToError).toBeLessThan(2_000);
+  expect(recovery.msToError).toBeLessThan(withinMs);
   expect(recovery.healthDuringRestart).toBe(503);
   for (const answer of recovery.queued) {
     expect(answer.status).toBe(200);
@@ -96,9 +96,35 @@ test('a worker killed mid-stream: the error at once, /health 503 then 200, queue
   expect(modelRequests()).toBe(0);
 });
 
+test('a worker that stops answering is found by its heartbeat and replaced the same way', async ({ page }, testInfo) => {
+  test.skip(expectedDevice(testInfo) === 'webgpu', 'a stuck worker is the same on either device: run once, on WASM');
+  await page.goto('/harness.html');
+  await page.waitForFunction(() => window.inpage?.ready === true);
+  await page.evaluate(
+    async ({ model, base }) => {
+      // A short heartbeat, so that the test need not wait out the default minute of silence.
+      const engine = window.inpage.createEngine({ model, heartbeatMs: 250, heartbeatTimeoutMs: 2_000 });
+      const shim = window.inpage.installShim({ baseUrl: base, engine });
+      Object.assign(window, { engine, shim });
+      await engine.ready();
+    },
+    { model: TINY_MODEL, base: BASE },
+  );
+  const recovery = await failMidStream(page, 'hangWorker');
+  await expectRecovered(page, recovery, /the engine's worker stopped answering \(no heartbeat for 2 s\)/, 2_000 + 2_000);
+});
+
 test('a lost GPU device: the same recovery; a second loss falls back to WASM, with the reason in /info', async ({ page }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'wasm', 'needs a WebGPU device to lose');
   await openShim(page);
+  // onnxruntime destroys its own device when a model swap releases the last session: not a loss.
+  const restartsAfterSwaps = await page.evaluate(async (model) => {
+    const engine = (window as unknown as { engine: { load(o: { model: string }): Promise<unknown>; restarts(): number } }).engine;
+    await engine.load({ model: '/models/inpage-tiny-chatml/' });
+    await engine.load({ model });
+    return engine.restarts();
+  }, TINY_MODEL);
+  expect(restartsAfterSwaps).toBe(0);
   const modelRequests = countModelRequests(page);
   const recovery = await failMidStream(page, 'loseDevice');
   await expectRecovered(page, recovery, /the GPU device was destroyed/);

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Decode speed of the engine against a plain transformers.js loop, on WASM and WebGPU (see e2e/bench/run.ts),
 # then the Service Worker transport against the in-page patch, and recovery from a killed worker (e2e/bench/transport.ts).
+# `--memory` instead: the worker's memory across model swaps (e2e/bench/memory.ts).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -9,5 +10,10 @@ install_dependencies
 ensure_chromium
 build_models --bench
 pnpm_cmd exec vite build
+if [[ "${1:-}" == --memory ]]; then
+  shift
+  pnpm_cmd exec tsx e2e/bench/memory.ts "$@"
+  exit
+fi
 pnpm_cmd exec tsx e2e/bench/run.ts "$@"
 pnpm_cmd exec tsx e2e/bench/transport.ts

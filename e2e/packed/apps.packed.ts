@@ -15,7 +15,12 @@ const openai = readJson('apps/demo/package.json').dependencies.openai as string;
 
 /** Each bundler's app: what it installs besides the packages, how it builds, where the site lands. */
 const bundlers = {
-  vite: { devDependencies: { vite: '8.3.8' }, build: ['node_modules/.bin/vite', 'build'], html: false },
+  vite: {
+    devDependencies: { vite: '8.3.8', typescript: '5.9.3' },
+    // The .d.ts and exports maps are checked too (types.ts), then the app is built.
+    build: ['sh', '-c', 'node_modules/.bin/tsc -p . && node_modules/.bin/vite build'],
+    html: false,
+  },
   webpack: { devDependencies: { webpack: '5.112.2', 'webpack-cli': '7.3.1' }, build: ['node_modules/.bin/webpack'], html: true },
 } as const;
 

@@ -34,6 +34,8 @@ export interface SupervisedEngine extends Engine {
     killWorker(): void;
     /** Destroy the real GPUDevice the model runs on (nothing happens on WASM). */
     loseDevice(): void;
+    /** Make the worker stop answering for good (a busy loop): the heartbeat must find it. */
+    hangWorker(): void;
   };
 }
 
@@ -65,7 +67,12 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     const incarnation: Incarnation = {
       engine: null as unknown as Engine,
       death: null,
-      watch: watchWorker({ heartbeatMs, heartbeatTimeoutMs, onFailure: (failure) => fail(incarnation, failure) }),
+      watch: watchWorker({
+        heartbeatMs,
+        heartbeatTimeoutMs,
+        quietAllowed: () => state.state === 'loading',
+        onFailure: (failure) => fail(incarnation, failure),
+      }),
     };
     incarnation.engine = createWorkerEngine({ workerName: incarnation.watch.workerName });
     return incarnation;
@@ -89,7 +96,8 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
 
   function load(loadOptions: LoadOptions, onEvent?: (event: LoadEvent) => void): Promise<ModelInfo> {
     lastLoad = loadOptions;
-    const { engine } = current;
+    const incarnation = current;
+    const { engine } = incarnation;
     const device = wasmBecause ? 'wasm' : loadOptions.device;
     state = { state: 'loading', model: loadOptions.model };
     const attempt = engine.load({ ...loadOptions, device }, onEvent).then(
@@ -98,7 +106,9 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
         if (loading === attempt) state = { state: 'ready', info: shown };
         return shown;
       },
-      (error: unknown) => {
+      (error: unknown): Promise<ModelInfo> => {
+        // The worker failed under this load: the supervisor's restart loads the same again.
+        if (incarnation.death && loading && loading !== attempt) return loading;
         if (loading === attempt)
           state = { state: 'failed', model: loadOptions.model, error: toEngineError(error, 'load') };
         throw error;
@@ -179,6 +189,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
       };
     },
     pending: () => pending,
+    batchStats: () => onLiveWorker((e) => e.batchStats()),
     idle: async () => {
       if (pending > 0) await new Promise<void>((resolve) => whenIdle.push(resolve));
       return current.engine.idle();
@@ -195,6 +206,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     testHooks: {
       killWorker: () => current.watch.send({ type: 'kill' }),
       loseDevice: () => current.watch.send({ type: 'lose-device' }),
+      hangWorker: () => current.watch.send({ type: 'hang' }),
     },
   };
 

@@ -10,6 +10,11 @@ export interface WatchOptions {
   heartbeatMs: number;
   /** No answer for this long: the worker is stuck. */
   heartbeatTimeoutMs: number;
+  /**
+   * True while silence is expected (a model load: creating a session blocks the worker for as long
+   * as the model is big): the heartbeat does not count then.
+   */
+  quietAllowed(): boolean;
   /** Called once, with the reason in words, the first time the worker is found dead, stuck or without its GPU. */
   onFailure(failure: WorkerFailure): void;
 }
@@ -23,7 +28,7 @@ export interface WorkerWatch {
   /** The name to give the worker. */
   readonly workerName: string;
   /** Test-only: make the worker fail as a browser would (it ends; its GPU device is destroyed). */
-  send(message: Extract<ToWorker, { type: 'kill' | 'lose-device' }>): void;
+  send(message: Extract<ToWorker, { type: 'kill' | 'lose-device' | 'hang' }>): void;
   /** Stop watching (the worker is being retired on purpose). */
   close(): void;
 }
@@ -62,6 +67,7 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
   // Counted from the worker's first word: before, it may still be downloading its script.
   const timer = setInterval(() => {
     if (lastAnswer === 0) return;
+    if (options.quietAllowed()) lastAnswer = Date.now();
     if (Date.now() - lastAnswer > options.heartbeatTimeoutMs) {
       const seconds = Math.round(options.heartbeatTimeoutMs / 1000);
       return fail({

@@ -18,7 +18,9 @@ export type ToWorker =
   /** Test-only: end the worker at once, as a crash would. */
   | { type: 'kill' }
   /** Test-only: destroy the real GPUDevice the model runs on. */
-  | { type: 'lose-device' };
+  | { type: 'lose-device' }
+  /** Test-only: stop answering for good (a busy loop), as a worker stuck in a runaway call. */
+  | { type: 'hang' };
 
 export type FromWorker =
   /** Sent once the worker holds its life lock: from then on, the lock's release means it died. */

@@ -24,7 +24,10 @@ export function startLiveness(): void {
       case 'kill':
         return self.close();
       case 'lose-device':
+        destroyedByHook = true;
         return device?.destroy();
+      case 'hang':
+        for (;;);
     }
   };
   // Never released while the worker lives: the browser releases it when the worker is gone.
@@ -36,6 +39,8 @@ export function startLiveness(): void {
 
 /** onnxruntime's WebGPU device, once a model runs on it. */
 let device: GpuDeviceLike | null = null;
+/** The test hook destroyed it: a loss to report, unlike onnxruntime's own destroy(). */
+let destroyedByHook = false;
 
 /**
  * Once a model runs on WebGPU: report the loss of onnxruntime's device. A lost device never comes
@@ -46,6 +51,10 @@ export async function watchGpuDevice(): Promise<void> {
   if (!used || used === device) return;
   device = used;
   const lost = await used.lost;
+  // onnxruntime destroys its device itself when its last session is released (a model swap): the
+  // next session gets a new one, watched after that load.
+  if (lost.reason === 'destroyed' && !destroyedByHook) return;
+  destroyedByHook = false;
   post({
     type: 'device-lost',
     message: `${lost.reason === 'destroyed' ? 'destroyed' : 'lost'}: ${lost.message || 'no details'}`,

@@ -7,14 +7,14 @@ import Ajv from 'ajv';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BENCH } from '../../tools/test-model/config';
-import type { LoadedModel } from '../model/load';
+import type { ServingModel } from '../decode/prefix-cache';
 import type { EngineError } from '../protocol/errors';
 import type { GrammarSpec } from '../protocol/types';
 import { applyGrammarMask } from '../sampling/grammar-mask';
 import { createGrammarConstraint } from './constraint';
 import { EOS, loadTestModel, run } from '../testing/tiny-model';
 
-let tiny: LoadedModel;
+let tiny: ServingModel;
 beforeAll(async () => {
   tiny = await loadTestModel();
 }, 60_000);

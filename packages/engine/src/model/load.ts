@@ -17,7 +17,6 @@ import type {
   ModelInfo,
   SpecialToken,
 } from '../protocol/types';
-import { PrefixCache } from '../decode/prefix-cache';
 import { batchingOptions } from './batching';
 import { EngineError, type EngineErrorKind, isEngineError } from '../protocol/errors';
 import { chooseDevice } from './device';
@@ -33,8 +32,6 @@ export interface LoadedModel {
   eosIds: ReadonlySet<number>;
   /** Added tokens marked special: reported with `special: true` and skipped in generated_text. */
   specialIds: ReadonlySet<number>;
-  /** Past sequences' keys and values, for later prompts' shared prefixes. */
-  prefixes: PrefixCache;
   /** The scheduler's bounds for this model (also in `info.batching`). */
   batching: BatchingOptions;
 }
@@ -157,8 +154,7 @@ async function loadOrThrow(
     templateUsesTools: /\btools\b/.test(template),
     batching,
   };
-  const prefixes = new PrefixCache(model, batching.prefixCacheBytes);
-  return { model, tokenizer, info, eosIds, specialIds, prefixes, batching };
+  return { model, tokenizer, info, eosIds, specialIds, batching };
 }
 
 /** The config.json fields read here (transformers.js types them loosely). */

@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTestModel, run } from '../testing/tiny-model';
-import type { LoadedModel } from '../model/load';
+import type { ServingModel } from '../decode/prefix-cache';
 import { applyWatermark, greenList, WatermarkScratch } from './watermark';
 
 describe('green lists', () => {
@@ -32,7 +32,7 @@ describe('green lists', () => {
 });
 
 describe('sampled text', () => {
-  let tiny: LoadedModel;
+  let tiny: ServingModel;
   beforeAll(async () => {
     tiny = await loadTestModel();
   }, 60_000);

@@ -43,7 +43,12 @@ describe('sampled text', () => {
     let total = 0;
     for (let seed = 1; seed <= 20; seed++) {
       const prompt = 'A';
-      const r = await run(tiny, prompt, { sampling: { doSample: true, seed }, maxNewTokens: 40, watermark, ignoreEos: true });
+      const r = await run(tiny, prompt, {
+        sampling: { doSample: true, seed },
+        maxNewTokens: 40,
+        watermark,
+        ignoreEos: true,
+      });
       let previous = tiny.tokenizer.encode(prompt).at(-1)!;
       for (const id of r.ids) {
         if (greenList(previous, 271).includes(id)) green++;

@@ -53,7 +53,11 @@ export interface Generation {
 
 const scheduler = new Scheduler();
 
-export async function run(loaded: ServingModel, prompt: string, request: Partial<GenerateRequest>): Promise<Generation> {
+export async function run(
+  loaded: ServingModel,
+  prompt: string,
+  request: Partial<GenerateRequest>,
+): Promise<Generation> {
   const inputIds = loaded.tokenizer.encode(prompt);
   const tokens: TokenEvent[] = [];
   let finish: FinishEvent | undefined;

@@ -29,7 +29,9 @@ const api: WorkerApi = {
     const next = scheduler.exclusive(async () => {
       await previous?.then(async (old) => (old.prefixes.clear(), old.model.dispose())).catch(() => undefined);
       const emit = (event: LoadEvent) => void onEvent?.(event);
-      return withPrefixCache(await loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl));
+      return withPrefixCache(
+        await loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl),
+      );
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
     next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);

@@ -127,7 +127,7 @@ test.describe('TGI routes in the page', () => {
       model: '/models/inpage-tiny/',
       system_fingerprint: '0.1.0-native',
       choices: [{ index: 0, message: { role: 'assistant', content: ALPHABET }, logprobs: null, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 9, completion_tokens: 27, total_tokens: 36 },
+      usage: { prompt_tokens: 9, completion_tokens: 27, total_tokens: 36, prompt_tokens_details: { cached_tokens: expect.any(Number) } },
     });
     const stream = await call(page, 'POST', '/v1/chat/completions', {
       ...CHAT,
@@ -142,7 +142,11 @@ test.describe('TGI routes in the page', () => {
     expect(chunks.map((c) => c.choices[0]?.delta.content ?? null)).toEqual(['a', 'b', 'c', null]);
     expect(chunks.map((c) => c.choices[0]?.finish_reason ?? null)).toEqual([null, null, 'length', null]);
     expect(chunks[0]).toMatchObject({ object: 'chat.completion.chunk', model: 'my-model', usage: null });
-    expect(chunks[3]).toMatchObject({ choices: [], usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12 } });
+    // The same conversation again: all of its prompt but the last token comes from the prefix cache.
+    expect(chunks[3]).toMatchObject({
+      choices: [],
+      usage: { prompt_tokens: 9, completion_tokens: 3, total_tokens: 12, prompt_tokens_details: { cached_tokens: 8 } },
+    });
   });
 
   test('chat: logprobs, continuing the final assistant message, images as links, stop', async ({ page }) => {

@@ -7,8 +7,8 @@
  *
  * Usage: tsx e2e/bench/memory.ts [--swaps 10] [--devices wasm,webgpu]
  */
-import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
+import { runBench, startPreview } from './preview';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -16,28 +16,8 @@ const swaps = Number(args.get('swaps') ?? 10);
 const devices = (args.get('devices') ?? 'wasm,webgpu').split(',');
 const port = Number(args.get('port') ?? 4176);
 
-const server = spawn('node_modules/.bin/vite', ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-  stdio: 'ignore',
-});
-const stop = () => {
-  if (server.exitCode === null) server.kill();
-};
-process.on('exit', stop);
-
-async function waitForServer(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the preview server did not start on ${url}`);
-}
-
 async function main() {
-  await waitForServer(`http://127.0.0.1:${port}/harness.html`);
+  await startPreview(port);
   const executablePath = process.env.PLAYWRIGHT_BUNDLED_BROWSER ? undefined : (process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
   const quiet = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
   for (const device of devices) {
@@ -78,13 +58,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    stop();
-    // A browser left open by a failure would keep the process alive.
-    process.exit();
-  });
+runBench(main);

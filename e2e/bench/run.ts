@@ -3,10 +3,15 @@
  * our decode loop) next to a plain transformers.js `generate()` loop over the same model in
  * the same page, on WASM and on WebGPU (SwiftShader where there is no GPU). Prints a table.
  *
+ * Then the batching figures: aggregate tokens/s of 1, 2, 4, 8 concurrent streams over one stream
+ * (on the model and on the tiny model), time to first token under load over idle, the fifth turn of
+ * a chat with prefix reuse over a cold prefill, and on WebGPU the bytes read back per decode step.
+ *
  * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs N] [--devices wasm,webgpu]
+ *   [--scaling-models /models/inpage-bench/,/models/inpage-tiny/]
  */
-import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
+import { runBench, startPreview } from './preview';
 
 interface Result {
   ttftMs: number;
@@ -23,31 +28,14 @@ const port = Number(args.get('port') ?? 4174);
 const tokensFor = (device: string) => Number(args.get('tokens') ?? (device === 'wasm' ? 64 : 16));
 const runsFor = (device: string) => Number(args.get('runs') ?? (device === 'wasm' ? 7 : 3));
 const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(2);
-
-const server = spawn('node_modules/.bin/vite', ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-  stdio: 'ignore',
-});
-const stop = () => {
-  if (server.exitCode === null) server.kill();
-};
-process.on('exit', stop);
-
-async function waitForServer(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the preview server did not start on ${url}`);
-}
+const scalingModels = (args.get('scaling-models') ?? `${model},/models/inpage-tiny/`).split(',');
+// A long shared start, so that a chat's later turns have much to reuse.
+const chatPrompt = 'The quick brown fox jumps over the lazy dog. '.repeat(8);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Median of the runs after the first (a warm-up: shader compilation, allocator growth). */
 function summarize(results: Result[]): Result {
   const measured = results.length > 1 ? results.slice(1) : results;
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   return {
     ttftMs: median(measured.map((r) => r.ttftMs)),
     tokensPerSecond: median(measured.map((r) => r.tokensPerSecond)),
@@ -56,10 +44,11 @@ function summarize(results: Result[]): Result {
 }
 
 async function main() {
-  await waitForServer(`http://127.0.0.1:${port}/bench.html`);
+  await startPreview(port, '/bench.html');
   const executablePath = process.env.PLAYWRIGHT_BUNDLED_BROWSER ? undefined : (process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
   const quiet = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
   const rows: string[][] = [];
+  const batchingLines: string[] = [];
   for (const device of devices) {
     const browser = await chromium.launch({
       executablePath,
@@ -77,15 +66,26 @@ async function main() {
     const engineRuns: Result[] = [];
     const plainRuns: Result[] = [];
     const once = (side: 'engine' | 'plain', run: number) =>
-      page.evaluate(
-        ({ side, run, prompt, tokens }) => (side === 'engine' ? window.bench.engineOnce : window.bench.plainOnce)(run, prompt, tokens),
-        { side, run, prompt, tokens },
-      );
+      page.evaluate(({ side, run, prompt, tokens }) => (side === 'engine' ? window.bench.engineOnce : window.bench.plainOnce)(run, prompt, tokens), {
+        side,
+        run,
+        prompt,
+        tokens,
+      });
     for (let run = 0; run < runs; run++) {
       const order = run % 2 === 0 ? (['engine', 'plain'] as const) : (['plain', 'engine'] as const);
       for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await once(side, run));
     }
+    const idleTtft = summarize(engineRuns).ttftMs;
+    const batching = await batchingFigures(page, device, tokens, idleTtft);
     await page.evaluate(() => window.bench.close());
+    for (const scalingModel of scalingModels) {
+      if (scalingModel === model) continue;
+      await page.evaluate(({ scalingModel, device }) => window.bench.open(scalingModel, device), { scalingModel, device });
+      batching.push(...(await scaling(page, device, scalingModel, tokens)));
+      await page.evaluate(() => window.bench.close());
+    }
+    batchingLines.push(...batching.map((line) => `${device}  ${line}`));
     const engine = summarize(engineRuns);
     const plain = summarize(plainRuns);
     const threads = await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 1));
@@ -108,11 +108,66 @@ async function main() {
   console.log(`model ${model}, prompt ${prompt.length} chars; engine and plain runs alternate; medians of the runs after a warm-up`);
   console.log(line(header));
   for (const row of rows) console.log(line(row));
+  console.log('\nbatching (medians of 3 runs after a warm-up)');
+  for (const l of batchingLines) console.log(l);
 }
 
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(stop);
+type BenchPage = import('@playwright/test').Page;
+
+/**
+ * Aggregate tokens/s of n concurrent streams over one stream, n = 1, 2, 4, 8 (4 at most on
+ * WebGPU): while all decode together, and over the wall time with their prefills.
+ */
+async function scaling(page: BenchPage, device: string, name: string, tokens: number): Promise<string[]> {
+  const counts = device === 'wasm' ? [1, 2, 4, 8] : [1, 2, 4];
+  const rate = async (n: number) => {
+    const runs: { wall: number; decode: number }[] = [];
+    for (let run = 0; run < 4; run++) {
+      runs.push(await page.evaluate(({ run, prompt, tokens, n }) => window.bench.concurrent(run, prompt, tokens, n), { run, prompt, tokens, n }));
+    }
+    return { wall: median(runs.slice(1).map((r) => r.wall)), decode: median(runs.slice(1).map((r) => r.decode)) };
+  };
+  const rates = new Map<number, { wall: number; decode: number }>();
+  for (const n of counts) rates.set(n, await rate(n));
+  const one = rates.get(1)!;
+  const row = (key: 'wall' | 'decode') =>
+    counts.map((n) => `${n}×: ${rates.get(n)![key].toFixed(0)} (${(rates.get(n)![key] / one[key]).toFixed(2)}×)`).join(', ');
+  return [`${name}: decode tok/s, all streams decoding: ${row('decode')}`, `${name}: tok/s over wall time, prefills included: ${row('wall')}`];
+}
+
+async function batchingFigures(page: BenchPage, device: string, tokens: number, idleTtft: number): Promise<string[]> {
+  const lines = await scaling(page, device, model, tokens);
+  const loaded: number[] = [];
+  for (let run = 0; run < 4; run++) {
+    loaded.push(await page.evaluate(({ run, prompt, tokens }) => window.bench.ttftUnderLoad(run, prompt, tokens), { run, prompt, tokens }));
+  }
+  const underLoad = median(loaded.slice(1));
+  lines.push(`TTFT arriving while 3 streams run: ${underLoad.toFixed(0)} ms / idle ${idleTtft.toFixed(0)} ms = ${(underLoad / idleTtft).toFixed(2)}`);
+  for (const between of [false, true]) {
+    const runs = [];
+    for (let run = 0; run < 4; run++) {
+      runs.push(await page.evaluate(({ run, chatPrompt, between }) => window.bench.chatTurn5(run + 10 * Number(between), chatPrompt, between), { run, chatPrompt, between }));
+    }
+    const reused = median(runs.slice(1).map((r) => r.reused));
+    const cold = median(runs.slice(1).map((r) => r.cold));
+    lines.push(
+      `chat turn 5 TTFT with prefix reuse${between ? ' (another conversation in between)' : ''}: ${reused.toFixed(0)} ms / cold ${cold.toFixed(0)} ms = ${(reused / cold).toFixed(2)}`,
+    );
+  }
+  const drift = await page.evaluate(({ prompt, tokens }) => window.bench.batchedVsAlone(0, prompt, tokens), { prompt, tokens });
+  lines.push(
+    `batched vs alone (4 greedy streams): ${drift.identical}/${drift.streams} identical, largest logprob difference ${drift.maxLogprobDiff.toExponential(1)}`,
+  );
+  if (device === 'webgpu') {
+    const perStep = await page.evaluate(async (tokens) => {
+      const before = await window.bench.stats();
+      await window.bench.engineOnce(999, 'x', tokens);
+      const after = await window.bench.stats();
+      return (after.readbackBytes - before.readbackBytes) / Math.max(after.decode.count - before.decode.count, 1);
+    }, tokens);
+    lines.push(`bytes read back from the GPU per decode step (one stream, its cache kept at the end included): ${perStep.toFixed(0)}`);
+  }
+  return lines;
+}
+
+runBench(main);

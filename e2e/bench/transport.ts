@@ -6,8 +6,8 @@
  *
  * Usage: tsx e2e/bench/transport.ts [--model /models/inpage-bench/] [--tokens 64] [--runs 7]
  */
-import { spawn } from 'node:child_process';
 import { chromium } from '@playwright/test';
+import { runBench, startPreview } from './preview';
 
 const args = new Map<string, string>();
 for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
@@ -15,26 +15,6 @@ const model = args.get('model') ?? '/models/inpage-bench/';
 const tokens = Number(args.get('tokens') ?? 64);
 const runs = Number(args.get('runs') ?? 7);
 const port = Number(args.get('port') ?? 4175);
-
-const server = spawn('node_modules/.bin/vite', ['preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'], {
-  stdio: 'ignore',
-});
-const stop = () => {
-  if (server.exitCode === null) server.kill();
-};
-process.on('exit', stop);
-
-async function waitForServer(url: string) {
-  for (let i = 0; i < 100; i++) {
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not up yet
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`the preview server did not start on ${url}`);
-}
 
 interface Run {
   firstByteMs: number;
@@ -44,7 +24,7 @@ interface Run {
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function main() {
-  await waitForServer(`http://127.0.0.1:${port}/harness.html`);
+  await startPreview(port);
   const executablePath = process.env.PLAYWRIGHT_BUNDLED_BROWSER ? undefined : (process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
   const browser = await chromium.launch({
     executablePath,
@@ -137,13 +117,4 @@ async function main() {
   console.log(`worker killed → /health 200 again: ${recoveryMs.toFixed(0)} ms`);
 }
 
-main()
-  .catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    stop();
-    // A browser left open by a failure would keep the process alive.
-    process.exit();
-  });
+runBench(main);

@@ -43,13 +43,14 @@ export interface TestRequest {
   sampling?: Record<string, unknown>;
   stop?: string[];
   topNTokens?: number;
+  grammar?: { type: 'regex'; pattern: string } | { type: 'json_schema'; schema: Record<string, unknown> };
   /** Abort after this many token events. */
   abortAfter?: number;
 }
 
 /** Run one generation in the page through window.engine and collect its events. */
 export function generateIn(page: Page, request: TestRequest): Promise<Generation & { afterAbort: number }> {
-  return page.evaluate(async ({ prompt, maxNewTokens, sampling, stop, topNTokens, abortAfter }) => {
+  return page.evaluate(async ({ prompt, maxNewTokens, sampling, stop, topNTokens, grammar, abortAfter }) => {
     const engine = (window as unknown as { engine: ReturnType<typeof window.inpage.createEngine> }).engine;
     const inputIds = (await engine.tokenize(prompt)).map((t) => t.id);
     const controller = new AbortController();
@@ -62,7 +63,7 @@ export function generateIn(page: Page, request: TestRequest): Promise<Generation
     };
     try {
       for await (const event of engine.generate(
-        { inputIds, maxNewTokens, sampling: { doSample: false, ...sampling }, stop, topNTokens },
+        { inputIds, maxNewTokens, sampling: { doSample: false, ...sampling }, stop, topNTokens, grammar },
         { signal: controller.signal },
       )) {
         if (controller.signal.aborted) out.afterAbort++;

@@ -90,7 +90,124 @@ async function plainOnce(run: number, prompt: string, tokens: number): Promise<B
   return { ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count };
 }
 
-const bench = { open, engineOnce, plainOnce, close, ready: true };
+interface Stream {
+  start: number;
+  first: number;
+  end: number;
+  count: number;
+  /** When each token arrived. */
+  times: number[];
+}
+
+/** One greedy stream of exactly `tokens` tokens (fewer when `signal` stops it). */
+async function stream(prompt: string, tokens: number, signal?: AbortSignal, onToken?: (count: number) => void): Promise<Stream> {
+  const inputIds = (await engine!.tokenize(prompt)).map((t) => t.id);
+  const s: Stream = { start: performance.now(), first: 0, end: 0, count: 0, times: [] };
+  try {
+    for await (const event of engine!.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } }, { signal })) {
+      if (event.type !== 'token') continue;
+      s.times.push(performance.now());
+      if (++s.count === 1) s.first = s.times[0];
+      onToken?.(s.count);
+    }
+  } catch (error) {
+    if (!signal?.aborted) throw error;
+  }
+  s.end = performance.now();
+  return s;
+}
+
+/**
+ * `n` streams started together. `wall`: all their tokens per second of wall time, prefills
+ * included (each prompt is prefilled on its own). `decode`: tokens per second while all n decode
+ * together (from the last stream's first token to the first stream's end).
+ */
+async function concurrent(run: number, prompt: string, tokens: number, n: number): Promise<{ wall: number; decode: number }> {
+  const start = performance.now();
+  const streams = await Promise.all(Array.from({ length: n }, (_, i) => stream(promptOf(run * 100 + i, prompt), tokens)));
+  const end = Math.max(...streams.map((s) => s.end));
+  const from = Math.max(...streams.map((s) => s.first));
+  const to = Math.min(...streams.map((s) => s.times.at(-1)!));
+  const inWindow = streams.reduce((total, s) => total + s.times.filter((t) => t > from && t <= to).length, 0);
+  return {
+    wall: (streams.reduce((total, s) => total + s.count, 0) * 1000) / (end - start),
+    decode: (inWindow * 1000) / (to - from),
+  };
+}
+
+/** Time to first token of a request that arrives while 3 streams decode (they are then stopped). */
+async function ttftUnderLoad(run: number, prompt: string, tokens: number): Promise<number> {
+  const stop = new AbortController();
+  let warm!: () => void;
+  const decoding = new Promise<void>((resolve) => (warm = resolve));
+  let started = 0;
+  const others = Array.from({ length: 3 }, (_, i) =>
+    stream(promptOf(run * 100 + 50 + i, prompt), tokens * 4, stop.signal, (count) => count === 2 && ++started === 3 && warm()),
+  );
+  await decoding;
+  const newcomer = await stream(promptOf(run * 100 + 60, prompt), 1);
+  stop.abort();
+  await Promise.all(others);
+  return newcomer.first - newcomer.start;
+}
+
+/**
+ * A chat's fifth turn: four turns run first (each prompt the previous one plus its answer and a new
+ * question), optionally another conversation in between; returns the fifth turn's time to first
+ * token and that of a cold prompt of the same length (its first character differs, so nothing is shared).
+ */
+async function chatTurn5(run: number, prompt: string, between: boolean): Promise<{ reused: number; cold: number }> {
+  const ask = async (text: string, tokens: number) => {
+    const s = await stream(text, tokens);
+    return { ttft: s.first - s.start, text };
+  };
+  let text = `${run} A ${prompt}`;
+  for (let turn = 1; turn <= 4; turn++) {
+    const inputIds = (await engine!.tokenize(text)).map((t) => t.id);
+    let answer = '';
+    for await (const e of engine!.generate({ inputIds, maxNewTokens: 8, sampling: { doSample: false } })) {
+      if (e.type === 'token') answer += e.token.text;
+    }
+    text += `${answer}\nQuestion ${turn}: and then?\n`;
+  }
+  if (between) await ask(`${run} B ${prompt}`, 8);
+  const reused = (await ask(text, 1)).ttft;
+  const cold = (await ask(`${run} C${text.slice(`${run} A`.length)}`, 1)).ttft;
+  return { reused, cold };
+}
+
+/**
+ * Four greedy streams alone, then batched together: how far their logprobs move (up to the first
+ * token that differs, after which they are not comparable) and how many streams kept every token.
+ */
+async function batchedVsAlone(run: number, prompt: string, tokens: number): Promise<{ maxLogprobDiff: number; identical: number; streams: number }> {
+  const once = async (text: string) => {
+    const inputIds = (await engine!.tokenize(text)).map((t) => t.id);
+    const out: { id: number; logprob: number }[] = [];
+    for await (const e of engine!.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } })) {
+      if (e.type === 'token') out.push(e.token);
+    }
+    return out;
+  };
+  const prompts = [0, 1, 2, 3].map((i) => promptOf(run * 100 + 70 + i, prompt.slice(0, prompt.length - i * 7)));
+  const alone = [];
+  for (const p of prompts) alone.push(await once(p));
+  const batched = await Promise.all(prompts.map(once));
+  let maxLogprobDiff = 0;
+  let identical = 0;
+  alone.forEach((a, s) => {
+    const b = batched[s];
+    let k = 0;
+    for (; k < a.length && a[k].id === b[k].id; k++) maxLogprobDiff = Math.max(maxLogprobDiff, Math.abs(a[k].logprob - b[k].logprob));
+    if (k === a.length) identical++;
+  });
+  return { maxLogprobDiff, identical, streams: prompts.length };
+}
+
+/** The engine's scheduler figures (decode steps, bytes read back from the GPU). */
+const stats = () => engine!.batchStats();
+
+const bench = { open, engineOnce, plainOnce, concurrent, ttftUnderLoad, chatTurn5, batchedVsAlone, stats, close, ready: true };
 declare global {
   interface Window {
     bench: typeof bench;

@@ -126,7 +126,6 @@ export function createContext(options: HandlerOptions): ShimContext {
     config,
     permits: createPermits(config.maxConcurrentRequests),
     metrics: createTgiMetrics({
-      pending: () => engine.pending(),
       limits: () => {
         const state = engine.state();
         if (state.state === 'ready') limits = limitsFor(config, state.info);

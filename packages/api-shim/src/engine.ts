@@ -1,5 +1,6 @@
 /** The engine vocabulary the shim depends on (types only: only `startInpage` imports engine code). */
 export type {
+  BatchStats,
   ChatTemplateOptions,
   Device,
   Dtype,

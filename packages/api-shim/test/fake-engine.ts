@@ -10,6 +10,7 @@
 import { EngineError, type EngineErrorKind } from '@inpage/engine';
 import type { Engine, EngineState } from '../src/engine';
 import type {
+  BatchStats,
   ChatTemplateOptions,
   FinishReason,
   GenerateEvent,
@@ -52,6 +53,15 @@ export const MODEL_INFO: ModelInfo = {
   specialTokenIds: [BOS, EOS],
   hasChatTemplate: true,
   templateUsesTools: false,
+  batching: {
+    maxBatchSize: 8,
+    maxBatchPrefillTokens: 4096,
+    maxBatchTotalTokens: 16384,
+    maxWaitingTokens: 20,
+    waitingServedRatio: 0.3,
+    prefillChunkTokens: 512,
+    prefixCacheBytes: 16 * 1024 ** 2,
+  },
 };
 
 function nextId(last: number): number {
@@ -172,6 +182,12 @@ export class FakeEngine implements Engine {
 
   pending(): number {
     return this.waiting;
+  }
+
+  /** No batches of its own: every pending request counts as running. */
+  async batchStats(): Promise<BatchStats> {
+    const none = { count: 0, ms: [] };
+    return { queueSize: 0, batchCurrentSize: this.waiting, batchNextSize: this.waiting, cachedTokens: 0, prefill: none, decode: none, readbackBytes: 0 };
   }
 
   idle(): Promise<void> {

@@ -133,6 +133,7 @@ function forwardingEngine(current: () => Engine): Engine {
     applyChatTemplate: (messages, options) => current().applyChatTemplate(messages, options),
     generate: (request, options) => current().generate(request, options),
     pending: () => current().pending(),
+    batchStats: () => current().batchStats(),
     idle: () => current().idle(),
     listCachedModels: () => current().listCachedModels(),
     deleteCachedModel: (modelId) => current().deleteCachedModel(modelId),

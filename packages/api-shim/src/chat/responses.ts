@@ -10,6 +10,8 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  /** OpenAI's: prompt tokens whose keys and values came from the engine's prefix cache. */
+  prompt_tokens_details: { cached_tokens: number };
 }
 
 export interface ChatLogprobsJson {
@@ -93,6 +95,7 @@ export function usageOf(finish: FinishEvent): Usage {
     prompt_tokens: finish.inputLength,
     completion_tokens: finish.generatedTokens,
     total_tokens: finish.inputLength + finish.generatedTokens,
+    prompt_tokens_details: { cached_tokens: finish.cachedTokens },
   };
 }
 

@@ -58,12 +58,13 @@ export function completionEvent(step: Step, index: number, env: CompletionEnvelo
 
 /** `results` in completion order, each with its prompt's index. */
 export function completion(results: { index: number; result: GenerationResult }[], env: CompletionEnvelope): CompletionFinalJson {
-  const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0 };
+  const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0 } };
   const choices = results.map(({ index, result }) => {
     const u = usageOf(result.finish);
     usage.prompt_tokens += u.prompt_tokens;
     usage.completion_tokens += u.completion_tokens;
     usage.total_tokens += u.total_tokens;
+    usage.prompt_tokens_details.cached_tokens += u.prompt_tokens_details.cached_tokens;
     return {
       index,
       text: result.finish.generatedText,

@@ -19,6 +19,8 @@ export interface GenerationInput {
   parameters: GenerateParameters;
   /** True for raw inputs; false for chat-templated text (the template writes its own special tokens). */
   addSpecialTokens: boolean;
+  /** False when no token's logprob is ever shown (chat without logprobs, completions): greedy steps skip the log-softmax. */
+  logprobs?: boolean;
 }
 
 export interface RunOptions {
@@ -160,9 +162,6 @@ function recordSuccess(ctx: ShimContext, finish: FinishEvent, t: Timing): void {
     inferenceS: t.inferenceMs / 1000,
     perTokenS: t.timePerTokenMs / 1000,
     generatedTokens: finish.generatedTokens,
-    prefillS: finish.timings.prefillMs / 1000,
-    decodeS: finish.timings.decodeMs / 1000,
-    decodeSteps: Math.max(finish.generatedTokens - 1, 0),
   });
 }
 
@@ -178,13 +177,13 @@ export interface Sequence {
 export interface GenerationResult extends Sequence {
   request: ValidGenerateRequest;
   timing: Timing;
-  /** With `best_of` > 1: the sequences that did not win, in the order they ran. */
+  /** With `best_of` > 1: the sequences that did not win, in the order they were started. */
   bestOfSequences: Sequence[];
 }
 
 /**
  * A whole generation. With `best_of` n > 1: n runs of the one validated request, each with a random
- * seed (sampling is on and no seed is set: validation made sure), under one permit.
+ * seed (sampling is on and no seed is set: validation made sure), under one permit, side by side.
  */
 export async function generate(
   ctx: ShimContext,
@@ -199,11 +198,11 @@ export async function generate(
     release = admitted.release;
     const { request } = admitted;
     const queuedAt = ctx.now();
-    const runs: (Sequence & { timing: Timing })[] = [];
-    for (let i = 0; i < request.bestOf; i++) runs.push(await collect(engineSteps(ctx, request, run, queuedAt)));
+    // The siblings run side by side: the engine batches them.
+    const runs = await Promise.all(Array.from({ length: request.bestOf }, () => collect(engineSteps(ctx, request, run, queuedAt))));
     const { best, others } = pickBestOf(runs);
-    // The last run's timing spans all of them.
-    const timing = runs[runs.length - 1].timing;
+    // The longest run's timing spans all of them.
+    const timing = runs.reduce((a, b) => (b.timing.totalMs > a.timing.totalMs ? b : a)).timing;
     recordSuccess(ctx, best.finish, timing);
     return { ...best, request, timing, bestOfSequences: others };
   } catch (error) {

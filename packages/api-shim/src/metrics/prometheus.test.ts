@@ -54,7 +54,7 @@ describe('Prometheus text format', () => {
 
 describe("TGI's metrics", () => {
   test('names, label sets and buckets', () => {
-    const m = createTgiMetrics({ pending: () => 3, limits: () => ({ maxInputTokens: 100, maxTotalTokens: 200 }) });
+    const m = createTgiMetrics({ limits: () => ({ maxInputTokens: 100, maxTotalTokens: 200 }) });
     m.request();
     m.failure('validation');
     m.inputLength(7);
@@ -65,15 +65,19 @@ describe("TGI's metrics", () => {
       inferenceS: 0.499,
       perTokenS: 0.1,
       generatedTokens: 5,
-      prefillS: 0.1,
-      decodeS: 0.4,
-      decodeSteps: 4,
     });
+    const step = (ms: number[]) => ({ count: ms.length, ms });
+    m.batches({ queueSize: 2, batchCurrentSize: 3, batchNextSize: 4, cachedTokens: 9, prefill: step([100]), decode: step([100, 100]), readbackBytes: 0 });
+    m.batches({ queueSize: 2, batchCurrentSize: 3, batchNextSize: 4, cachedTokens: 12, prefill: { count: 1, ms: [] }, decode: { count: 6, ms: [100, 100, 200, 100] }, readbackBytes: 0 });
     const text = m.render();
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => `${x[1]} ${x[2]}`);
     expect(families).toEqual([
+      'inpage_prefix_cache_tokens counter',
       'tgi_batch_current_size gauge',
       'tgi_batch_forward_duration histogram',
+      'tgi_batch_inference_count counter',
+      'tgi_batch_inference_duration histogram',
+      'tgi_batch_next_size gauge',
       'tgi_queue_size gauge',
       'tgi_request_count counter',
       'tgi_request_duration histogram',
@@ -87,7 +91,9 @@ describe("TGI's metrics", () => {
       'tgi_request_validation_duration histogram',
     ]);
     expect(text).toContain('tgi_queue_size 2\n');
-    expect(text).toContain('tgi_batch_current_size 1\n');
+    expect(text).toContain('tgi_batch_current_size 3\n');
+    expect(text).toContain('tgi_batch_next_size 4\n');
+    expect(text).toContain('inpage_prefix_cache_tokens 12\n');
     expect(text).toContain('tgi_request_count 1\n');
     expect(text).toContain('tgi_request_failure{err="validation"} 1\n');
     expect(text).toContain('tgi_request_success 1\n');
@@ -102,9 +108,10 @@ describe("TGI's metrics", () => {
     expect(text).toContain('tgi_request_generated_tokens_bucket{le="4"} 0\n');
     expect(text).toContain('tgi_request_generated_tokens_bucket{le="6"} 1\n');
     expect(text).toContain('tgi_request_generated_tokens_bucket{le="200"} 1\n');
-    // Forward passes: one prefill, one observation per decode step.
+    // Forward passes: one observation per pass, each handed over once.
     expect(text).toContain('tgi_batch_forward_duration_count{method="prefill"} 1\n');
-    expect(text).toContain('tgi_batch_forward_duration_count{method="decode"} 4\n');
-    expect(text).toContain('tgi_batch_forward_duration_sum{method="decode"} 0.4\n');
+    expect(text).toContain('tgi_batch_forward_duration_count{method="decode"} 6\n');
+    expect(text).toContain('tgi_batch_inference_count{method="decode"} 6\n');
+    expect(text).toContain('tgi_batch_inference_duration_sum{method="prefill"} 0.1\n');
   });
 });

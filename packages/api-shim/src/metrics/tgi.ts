@@ -2,6 +2,7 @@
  * TGI's metrics (names, label sets, help texts and buckets from router/src/server.rs), fed by the
  * requests this handler really serves.
  */
+import type { BatchStats } from '../engine';
 import type { FailureLabel } from '../errors/errors';
 import { Registry } from './prometheus';
 
@@ -29,10 +30,6 @@ export interface GenerationRecord {
   inferenceS: number;
   perTokenS: number;
   generatedTokens: number;
-  prefillS: number;
-  /** Decode time and steps: the engine reports their sum, so each step is recorded at the mean. */
-  decodeS: number;
-  decodeSteps: number;
 }
 
 export interface TgiMetrics {
@@ -42,12 +39,12 @@ export interface TgiMetrics {
   /** A prompt passed validation. */
   inputLength(tokens: number): void;
   success(record: GenerationRecord): void;
+  /** The engine scheduler's state and the forward passes it ran since the last call. */
+  batches(stats: BatchStats): void;
   render(): string;
 }
 
 export interface MetricSources {
-  /** Requests waiting + running in the engine. */
-  pending(): number;
   /** Token limits, known once the model is loaded (before any length is recorded). */
   limits(): { maxInputTokens: number; maxTotalTokens: number };
 }
@@ -57,16 +54,21 @@ export function createTgiMetrics(sources: MetricSources): TgiMetrics {
   const count = r.counter('tgi_request_count', 'Total number of requests');
   const success = r.counter('tgi_request_success', 'Number of successful requests');
   const failure = r.counter('tgi_request_failure', 'Number of failed requests');
-  // The engine decodes one request at a time: everything pending beyond the running one is queued.
-  r.gauge('tgi_queue_size', 'Current queue size', () => Math.max(sources.pending() - 1, 0));
-  r.gauge('tgi_batch_current_size', 'Current batch size', () => Math.min(sources.pending(), 1));
+  let batch = { queueSize: 0, batchCurrentSize: 0, batchNextSize: 0 };
+  r.gauge('tgi_queue_size', 'Current queue size', () => batch.queueSize);
+  r.gauge('tgi_batch_current_size', 'Current batch size', () => batch.batchCurrentSize);
+  r.gauge('tgi_batch_next_size', 'Batch size of the next step', () => batch.batchNextSize);
+  const inferenceCount = r.counter('tgi_batch_inference_count', 'Inference calls per method (prefill or decode)');
+  const cachedTokens = r.counter('inpage_prefix_cache_tokens', 'Prompt tokens served from the prefix cache');
+  const counted = { prefill: 0, decode: 0, cached: 0 };
   const seconds = (name: string, help: string) => r.histogram(name, help, durationBuckets);
   const duration = seconds('tgi_request_duration', 'Request duration');
   const validation = seconds('tgi_request_validation_duration', 'Request validation duration');
   const queue = seconds('tgi_request_queue_duration', 'Request queue duration');
-  const inference = seconds('tgi_request_inference_duration', 'Request inference duration');
+  const requestInference = seconds('tgi_request_inference_duration', 'Request inference duration');
   const perToken = seconds('tgi_request_mean_time_per_token_duration', 'Mean time per token per request');
   const forward = seconds('tgi_batch_forward_duration', 'Batch forward duration per method (prefill or decode)');
+  const inference = seconds('tgi_batch_inference_duration', 'Batch inference duration per method (prefill or decode)');
   const inputLength = r.histogram('tgi_request_input_length', 'Input token length per request', () =>
     linearBuckets(sources.limits().maxInputTokens),
   );
@@ -83,11 +85,25 @@ export function createTgiMetrics(sources: MetricSources): TgiMetrics {
       duration.observe(rec.totalS);
       validation.observe(rec.validationS);
       queue.observe(rec.queueS);
-      inference.observe(rec.inferenceS);
+      requestInference.observe(rec.inferenceS);
       perToken.observe(rec.perTokenS);
       generated.observe(rec.generatedTokens);
-      forward.observe(rec.prefillS, { method: 'prefill' });
-      for (let i = 0; i < rec.decodeSteps; i++) forward.observe(rec.decodeS / rec.decodeSteps, { method: 'decode' });
+    },
+    batches(stats) {
+      batch = stats;
+      // A worker that was replaced counts from zero again.
+      const since = (now: number, before: number) => (now >= before ? now - before : now);
+      for (const method of ['prefill', 'decode'] as const) {
+        inferenceCount.inc({ method }, since(stats[method].count, counted[method]));
+        counted[method] = stats[method].count;
+        // Our forward pass is the whole of an inference step (sampling happens per sequence, after it).
+        for (const ms of stats[method].ms) {
+          forward.observe(ms / 1000, { method });
+          inference.observe(ms / 1000, { method });
+        }
+      }
+      cachedTokens.inc({}, since(stats.cachedTokens, counted.cached));
+      counted.cached = stats.cachedTokens;
     },
     render: () => r.render(),
   };

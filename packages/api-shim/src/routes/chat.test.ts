@@ -23,7 +23,7 @@ describe('POST /v1/chat/completions', () => {
     expect(await res.text()).toBe(
       '{"object":"chat.completion","id":"","created":1735689600,"model":"test/fake-model","system_fingerprint":"3.3.6-native",' +
         '"choices":[{"index":0,"message":{"role":"assistant","content":"yz"},"logprobs":null,"finish_reason":"stop"}],' +
-        '"usage":{"prompt_tokens":28,"completion_tokens":3,"total_tokens":31}}',
+        '"usage":{"prompt_tokens":28,"completion_tokens":3,"total_tokens":31,"prompt_tokens_details":{"cached_tokens":0}}}',
     );
     expect(res.headers.get('x-prompt-tokens')).toBe('28');
     expect(res.headers.get('x-generated-tokens')).toBe('3');
@@ -98,7 +98,7 @@ describe('POST /v1/chat/completions', () => {
     expect(await res.text()).toBe(
       `data: ${head},"choices":[{"index":0,"delta":{"role":"assistant","content":"z"},"logprobs":null,"finish_reason":null}],"usage":null}\n\n` +
         `data: ${head},"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":"stop"}],"usage":null}\n\n` +
-        `data: ${head},"choices":[],"usage":{"prompt_tokens":28,"completion_tokens":2,"total_tokens":30}}\n\n` +
+        `data: ${head},"choices":[],"usage":{"prompt_tokens":28,"completion_tokens":2,"total_tokens":30,"prompt_tokens_details":{"cached_tokens":0}}}\n\n` +
         'data: [DONE]\n\n',
     );
   });

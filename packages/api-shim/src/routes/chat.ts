@@ -24,12 +24,14 @@ export async function chat(ctx: ShimContext, body: ChatRequestBody, request: Req
     inputs: await renderChat(ctx, info, body.messages),
     parameters: chatParameters(body),
     addSpecialTokens: false,
+    logprobs: body.logprobs === true,
   });
   const input: GenerationInput = tools
     ? {
         inputs: await renderChat(ctx, info, body.messages, tools),
         parameters: { ...chatParameters(body), grammar: tools.grammar },
         addSpecialTokens: false,
+        logprobs: body.logprobs === true,
       }
     : await plainInput();
   const env: ChatEnvelope = {

@@ -13,7 +13,7 @@ afterEach(() => {
 const chunk = (index: number, text: string) =>
   `{"object":"text_completion","id":"","created":1735689600,"choices":[{"index":${index},"text":"${text}","logprobs":null,"finish_reason":""}],"model":"test/fake-model","system_fingerprint":"0.1.0-native"}`;
 const last = (index: number, text: string, reason: string, prompt: number, completion: number) =>
-  `{"object":"text_completion","id":"","created":1735689600,"model":"test/fake-model","system_fingerprint":"0.1.0-native","choices":[{"index":${index},"text":"${text}","logprobs":null,"finish_reason":"${reason}"}],"usage":{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion}}}`;
+  `{"object":"text_completion","id":"","created":1735689600,"model":"test/fake-model","system_fingerprint":"0.1.0-native","choices":[{"index":${index},"text":"${text}","logprobs":null,"finish_reason":"${reason}"}],"usage":{"prompt_tokens":${prompt},"completion_tokens":${completion},"total_tokens":${prompt + completion},"prompt_tokens_details":{"cached_tokens":0}}}`;
 
 describe('POST /v1/completions', () => {
   test('non-stream: one choice per prompt, usage summed, eos_token → "stop", the served model', async () => {
@@ -31,7 +31,7 @@ describe('POST /v1/completions', () => {
         { index: 0, text: 'yz', logprobs: null, finish_reason: 'stop' },
         { index: 1, text: 'ZABC', logprobs: null, finish_reason: 'length' },
       ],
-      usage: { prompt_tokens: 6, completion_tokens: 7, total_tokens: 13 },
+      usage: { prompt_tokens: 6, completion_tokens: 7, total_tokens: 13, prompt_tokens_details: { cached_tokens: 0 } },
     });
     // Summed TGI headers, without x-compute-time.
     expect(res.headers.get('x-compute-characters')).toBe('4');

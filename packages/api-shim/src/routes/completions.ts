@@ -23,7 +23,13 @@ export async function completions(
   checkCompletionRequest(ctx, body);
   const info = await modelReady(ctx, request.signal);
   const parameters = completionParameters(body);
-  const inputs: GenerationInput[] = body.prompt.map((prompt) => ({ inputs: prompt, parameters, addSpecialTokens: true }));
+  const inputs: GenerationInput[] = body.prompt.map((prompt) => ({
+    inputs: prompt,
+    parameters,
+    addSpecialTokens: true,
+    // Completion chunks never carry logprobs.
+    logprobs: false,
+  }));
   const env: CompletionEnvelope = {
     model: servedModelId(ctx.config, info),
     systemFingerprint: systemFingerprint(ctx.config),

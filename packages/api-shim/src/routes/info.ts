@@ -26,6 +26,16 @@ export interface InfoJson {
   device_reason: string;
   /** Ours: the weights' precision. */
   dtype: Dtype;
+  /** The scheduler's bounds, by TGI's launcher names (see the README's "Continuous batching"). */
+  max_batch_size: number;
+  max_batch_prefill_tokens: number;
+  max_batch_total_tokens: number;
+  max_waiting_tokens: number;
+  waiting_served_ratio: number;
+  /** Ours: prompt tokens prefilled per step (longer prompts prefill in chunks between decode steps). */
+  prefill_chunk_tokens: number;
+  /** Ours: bytes of keys and values the prefix cache keeps. */
+  prefix_cache_bytes: number;
 }
 
 export async function info(ctx: ShimContext, request: Request): Promise<Response> {
@@ -51,6 +61,13 @@ export async function info(ctx: ShimContext, request: Request): Promise<Response
     device: model.device,
     device_reason: model.deviceReason,
     dtype: model.dtype,
+    max_batch_size: model.batching.maxBatchSize,
+    max_batch_prefill_tokens: model.batching.maxBatchPrefillTokens,
+    max_batch_total_tokens: model.batching.maxBatchTotalTokens,
+    max_waiting_tokens: model.batching.maxWaitingTokens,
+    waiting_served_ratio: model.batching.waitingServedRatio,
+    prefill_chunk_tokens: model.batching.prefillChunkTokens,
+    prefix_cache_bytes: model.batching.prefixCacheBytes,
   };
   return jsonResponse(body);
 }

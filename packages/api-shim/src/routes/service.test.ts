@@ -61,6 +61,13 @@ describe('info routes', () => {
       device: 'wasm',
       device_reason: 'navigator.gpu is missing',
       dtype: 'fp32',
+      max_batch_size: 8,
+      max_batch_prefill_tokens: 4096,
+      max_batch_total_tokens: 16384,
+      max_waiting_tokens: 20,
+      waiting_served_ratio: 0.3,
+      prefill_chunk_tokens: 512,
+      prefix_cache_bytes: 16 * 1024 ** 2,
     });
   });
 

@@ -73,7 +73,7 @@ export interface ValidateOptions {
 }
 
 export async function validate(
-  request: { inputs: string; parameters: GenerateParameters },
+  request: { inputs: string; parameters: GenerateParameters; logprobs?: boolean },
   { mode, limits, addSpecialTokens, tokenize }: ValidateOptions,
 ): Promise<ValidGenerateRequest> {
   const p = request.parameters;
@@ -180,6 +180,7 @@ export async function validate(
     ...(p.decoder_input_details && { prefillLogprobs: true }),
     ...(grammar && { grammar }),
     ...(p.watermark && { watermark: true }),
+    ...(request.logprobs === false && { logprobs: false }),
   };
 
   return {

@@ -60,6 +60,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     applyChatTemplate: forward('applyChatTemplate'),
     listCachedModels: forward('listCachedModels'),
     deleteCachedModel: forward('deleteCachedModel'),
+    batchStats: forward('batchStats'),
   };
   const api = { load: forward('load'), generate: forward('generate'), cancel: forward('cancel') };
   let state: EngineState = { state: 'idle' };

@@ -189,6 +189,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
       };
     },
     pending: () => pending,
+    batchStats: () => onLiveWorker((e) => e.batchStats()),
     idle: async () => {
       if (pending > 0) await new Promise<void>((resolve) => whenIdle.push(resolve));
       return current.engine.idle();

@@ -7,8 +7,18 @@ import {
   type PreTrainedTokenizer,
   type ProgressInfo,
 } from '@huggingface/transformers';
-import type { Device, Dtype, FileProgress, LoadEvent, LoadOptions, ModelInfo, SpecialToken } from '../protocol/types';
-import { PromptCache } from '../decode/prompt-cache';
+import type {
+  BatchingOptions,
+  Device,
+  Dtype,
+  FileProgress,
+  LoadEvent,
+  LoadOptions,
+  ModelInfo,
+  SpecialToken,
+} from '../protocol/types';
+import { PrefixCache } from '../decode/prefix-cache';
+import { batchingOptions } from './batching';
 import { EngineError, type EngineErrorKind, isEngineError } from '../protocol/errors';
 import { chooseDevice } from './device';
 import { runtimeFailure } from './runtime-failure';
@@ -23,8 +33,10 @@ export interface LoadedModel {
   eosIds: ReadonlySet<number>;
   /** Added tokens marked special: reported with `special: true` and skipped in generated_text. */
   specialIds: ReadonlySet<number>;
-  /** The last generation's KV cache, for the next prompt's shared prefix. */
-  prompts: PromptCache;
+  /** Past sequences' keys and values, for later prompts' shared prefixes. */
+  prefixes: PrefixCache;
+  /** The scheduler's bounds for this model (also in `info.batching`). */
+  batching: BatchingOptions;
 }
 
 /** Where the app serves onnxruntime-web's wasm runtime (no CDN: the app ships its own). */
@@ -122,6 +134,13 @@ async function loadOrThrow(
   const token = (id: number | null | undefined): SpecialToken | null =>
     id == null || id < 0 ? null : { id, content: tokenizer.decode([id], { skip_special_tokens: false }) };
   const template = chatTemplateText(tokenizer);
+  const weightBytes = [...files.values()].filter((f) => /\.onnx(_data)?$/.test(f.file)).reduce((n, f) => n + f.total, 0);
+  const batching = batchingOptions(options.batching, {
+    text: config.text_config ?? config,
+    weightBytes,
+    kvBytesPerValue: /16/.test(dtype === 'auto' ? (configDtype(config) ?? '') : dtype) ? 2 : 4,
+    contextLength: contextLength(config, tokenizer),
+  });
   const info: ModelInfo = {
     modelId: options.model,
     modelType: config.model_type ?? 'unknown',
@@ -136,13 +155,20 @@ async function loadOrThrow(
     specialTokenIds: [...specialIds].sort((a, b) => a - b),
     hasChatTemplate: template.length > 0,
     templateUsesTools: /\btools\b/.test(template),
+    batching,
   };
-  return { model, tokenizer, info, eosIds, specialIds, prompts: new PromptCache(model) };
+  const prefixes = new PrefixCache(model, batching.prefixCacheBytes);
+  return { model, tokenizer, info, eosIds, specialIds, prefixes, batching };
 }
 
 /** The config.json fields read here (transformers.js types them loosely). */
-interface ModelConfig {
+export interface ModelConfig {
   model_type?: string;
+  num_hidden_layers?: number;
+  num_attention_heads?: number;
+  num_key_value_heads?: number;
+  hidden_size?: number;
+  head_dim?: number;
   vocab_size?: number;
   max_position_embeddings?: number;
   n_positions?: number;

@@ -1,5 +1,6 @@
 import type { EngineError } from './errors';
 import type {
+  BatchStats,
   CachedModel,
   ChatTemplateOptions,
   GenerateEvent,
@@ -37,6 +38,8 @@ export interface Engine {
   generate(request: GenerateRequest, options?: { signal?: AbortSignal }): AsyncIterable<GenerateEvent>;
   /** Requests waiting + running. */
   pending(): number;
+  /** The worker's scheduler: queue, batch sizes, forward passes (for /metrics). */
+  batchStats(): Promise<BatchStats>;
   /** Resolves when nothing is waiting or running: no generation, no other call in flight (at once if so). */
   idle(): Promise<void>;
   listCachedModels(): Promise<CachedModel[]>;

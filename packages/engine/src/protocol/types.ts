@@ -12,6 +12,44 @@ export type Device = 'webgpu' | 'wasm';
 /** Weight precision as transformers.js names it (selects `onnx/model{suffix}.onnx`). */
 export type Dtype = 'auto' | 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'bnb4' | 'q4f16';
 
+/**
+ * How requests are batched (see the README's "Continuous batching"); every field has a default
+ * derived from the model and the machine, reported in `ModelInfo.batching`.
+ */
+/** TGI's scheduling bounds, by their launcher names, plus the prefill chunk. */
+export interface BatchingOptions {
+  /** Most sequences decoding together. */
+  maxBatchSize: number;
+  /** Most prompt tokens admitted in one round. */
+  maxBatchPrefillTokens: number;
+  /** The KV budget in tokens: every admitted sequence reserves prompt + max_new_tokens of it. */
+  maxBatchTotalTokens: number;
+  /** Decode steps a waiting request can be held back at most, before it is admitted anyway. */
+  maxWaitingTokens: number;
+  /** Join a running batch only when the waiting requests are at least this fraction of it. */
+  waitingServedRatio: number;
+  /** Prompt tokens prefilled per scheduler step; a longer prompt prefills over several steps, between decode steps. */
+  prefillChunkTokens: number;
+  /** Bytes of keys and values the prefix cache keeps (CPU memory). */
+  prefixCacheBytes: number;
+}
+
+
+/** A snapshot of the scheduler, for /metrics. */
+export interface BatchStats {
+  queueSize: number;
+  batchCurrentSize: number;
+  /** Running plus admitted-and-prefilling sequences: the next step's batch. */
+  batchNextSize: number;
+  /** Prompt tokens served by the prefix cache since load. */
+  cachedTokens: number;
+  /** Forward passes since load, and each one's duration (ms) since the previous snapshot. */
+  prefill: { count: number; ms: number[] };
+  decode: { count: number; ms: number[] };
+  /** Bytes read back from the GPU since load (logits, and caches regrouped or kept): 0 on WASM. */
+  readbackBytes: number;
+}
+
 export interface LoadOptions {
   /** Hub id or model folder URL. */
   model: ModelSource;
@@ -19,6 +57,7 @@ export interface LoadOptions {
   dtype?: Dtype;
   /** Force a device; by default WebGPU when an adapter and a device can be had, else WASM. */
   device?: Device | 'auto';
+  batching?: Partial<BatchingOptions>;
 }
 
 /** One file's download progress. `total` is 0 while unknown. */
@@ -67,6 +106,8 @@ export interface ModelInfo {
   hasChatTemplate: boolean;
   /** True when the chat template reads the `tools` variable. */
   templateUsesTools: boolean;
+  /** The scheduler's bounds in force for this model. */
+  batching: BatchingOptions;
 }
 
 /** A token of the input with its byte offsets into the UTF-8 encoding of the text. */
@@ -129,6 +170,11 @@ export interface GenerateRequest {
    * can end, and only then. An invalid grammar fails the request with a `grammar` EngineError.
    */
   grammar?: GrammarSpec;
+  /**
+   * False when no step's logprob will be reported (e.g. chat without `logprobs`): greedy steps
+   * then skip the whole-vocabulary log-softmax and report a logprob of 0.
+   */
+  logprobs?: boolean;
   /** Kirchenbauer watermark, TGI's parameters (γ 0.5, δ 2.0, key 15485863 × previous token). */
   watermark?: boolean;
 }
@@ -175,7 +221,7 @@ export interface FinishEvent {
   /** The seed used when sampling, else null. */
   seed: number | null;
   inputLength: number;
-  /** Prompt tokens whose keys and values came from the previous generation instead of a prefill. */
+  /** Prompt tokens whose keys and values came from the prefix cache instead of a prefill. */
   cachedTokens: number;
   prefill?: PrefillToken[];
   timings: GenerationTimings;

@@ -49,6 +49,7 @@ export interface TokenChooser {
 }
 
 /**
+ * `logprobs: false` says no step's logprob is ever reported: greedy steps then report 0.
  * `params.doSample` must already be TGI's "sampling is on" flag (do_sample, or temperature ≠ 1,
  * or top_k / top_p < 1 / typical_p < 1 given: the shim's validation decides). When it is false the
  * step is greedy and temperature, top_k, top_p and typical_p are ignored, while the penalties
@@ -58,7 +59,7 @@ export function createTokenChooser(
   params: SamplingParams,
   vocabSize: number,
   promptIds: ArrayLike<number>,
-  { watermark = false }: { watermark?: boolean } = {},
+  { watermark = false, logprobs = true }: { watermark?: boolean; logprobs?: boolean } = {},
 ): TokenChooser {
   const history = new TokenHistory(vocabSize, promptIds);
   // The watermark keys each step's green list on the token before it (prompt's last, then generated).
@@ -98,6 +99,8 @@ export function createTokenChooser(
           if (typicalP < 1) applyTypicalP(logits, typicalP, scratch);
         }
       }
+      // Greedy with no logprob to report needs no softmax over the vocabulary: the argmax is the same.
+      if (sampler === null && !logprobs && topN === 0) return { id: argmax(logits), logprob: 0, top: [] };
       const stats = softmaxStats(logits, sampler?.weights);
       const id = sampler === null ? argmax(logits) : sample(sampler.weights, stats, sampler.rng);
       return { id, logprob: logprobOf(logits, stats, id), top: topLogprobs(logits, stats, topN) };

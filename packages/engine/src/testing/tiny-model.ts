@@ -1,7 +1,7 @@
 /**
  * Unit-test support: the project's test model loaded in Node through transformers.js (CPU,
- * onnxruntime-node), wrapped as the worker's `LoadedModel`, and a helper that runs the engine's
- * own decode loop (`decode/generate.ts`) on it — the grammar engine, sampler and model are real.
+ * onnxruntime-node), wrapped as the worker's `LoadedModel`, and a helper that runs a request
+ * through the engine's own scheduler on it — the grammar engine, sampler and model are real.
  */
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { type ModelSpec, TINY } from '../../tools/test-model/config';
 import { ensureModel } from '../../tools/test-model/write-model';
-import { generate } from '../decode/generate';
+import { PrefixCache } from '../decode/prefix-cache';
 import type { LoadedModel } from '../model/load';
 import type { FinishEvent, GenerateRequest, ModelInfo, TokenEvent } from '../protocol/types';
-import { PromptCache } from '../decode/prompt-cache';
+import { batchingOptions } from '../model/batching';
+import { Scheduler } from '../scheduler/scheduler';
 
 // web-xgrammar's UMD prelude reads `location` (or CommonJS `require`) to find its own URL; Node's ESM has neither.
 (globalThis as { location?: unknown }).location ??= { href: import.meta.url };
@@ -40,7 +41,9 @@ export async function loadTestModel(config: ModelSpec = TINY, { withWeights = tr
   const { vocabSize } = config;
   const specialIds = new Set(Array.from({ length: 7 }, (_, i) => vocabSize - 7 + i));
   const eosIds = new Set([vocabSize - 6]);
-  return { model, tokenizer, eosIds, specialIds, info: { vocabSize } as ModelInfo, prompts: new PromptCache(model) };
+  const batching = batchingOptions({}, { text: {}, weightBytes: 0, kvBytesPerValue: 4, contextLength: 256 });
+  const prefixes = new PrefixCache(model, batching.prefixCacheBytes);
+  return { model, tokenizer, eosIds, specialIds, info: { vocabSize } as ModelInfo, prefixes, batching };
 }
 
 export interface Generation {
@@ -50,16 +53,17 @@ export interface Generation {
   tokens: TokenEvent[];
 }
 
+const scheduler = new Scheduler();
+
 export async function run(loaded: LoadedModel, prompt: string, request: Partial<GenerateRequest>): Promise<Generation> {
   const inputIds = loaded.tokenizer.encode(prompt);
   const tokens: TokenEvent[] = [];
   let finish: FinishEvent | undefined;
-  await generate(
+  await scheduler.generate(
     loaded,
     { inputIds, sampling: { doSample: false }, maxNewTokens: 64, ...request },
     (event) => (event.type === 'token' ? tokens.push(event) : (finish = event)),
     new AbortController().signal,
-    0,
   );
   return { text: finish!.generatedText, ids: tokens.map((t) => t.token.id), finish: finish!, tokens };
 }

@@ -1,6 +1,5 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { generate } from '../decode/generate';
 import { loadModel, type LoadedModel } from '../model/load';
 import { runtimeFailure } from '../model/runtime-failure';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
@@ -8,12 +7,12 @@ import { registerErrorTransfer } from '../protocol/error-transfer';
 import { EngineError, toWire } from '../protocol/errors';
 import type { LoadEvent } from '../protocol/types';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
-import { RequestQueue } from '../scheduler/queue';
+import { Scheduler } from '../scheduler/scheduler';
 import { startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
 import { ortFiles } from './ort-files';
 
-const queue = new RequestQueue();
+const scheduler = new Scheduler();
 const running = new Map<number, AbortController>();
 let current: Promise<LoadedModel> | null = null;
 
@@ -25,9 +24,9 @@ function model(): Promise<LoadedModel> {
 const api: WorkerApi = {
   async load(options, onEvent, baseUrl) {
     const previous = current;
-    // Loading takes the queue's turn, so a running generation finishes on the old model first.
-    const next = queue.run(new AbortController().signal, async () => {
-      await previous?.then(async (old) => (await old.prompts.clear(), old.model.dispose())).catch(() => undefined);
+    // Loading takes the queue's turn, so running generations finish on the old model first.
+    const next = scheduler.exclusive(async () => {
+      await previous?.then(async (old) => (old.prefixes.clear(), old.model.dispose())).catch(() => undefined);
       const emit = (event: LoadEvent) => void onEvent?.(event);
       return loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl);
     });
@@ -51,7 +50,7 @@ const api: WorkerApi = {
     const onEvent = (event: WireEvent) => events.postMessage(event);
     try {
       const loaded = await model();
-      await queue.run(controller.signal, (queuedMs) => generate(loaded, request, onEvent, controller.signal, queuedMs));
+      await scheduler.generate(loaded, request, onEvent, controller.signal);
     } catch (error) {
       onEvent({ type: 'error', ...toWire(runtimeFailure(error, 'generation')) });
     } finally {
@@ -63,6 +62,8 @@ const api: WorkerApi = {
   cancel(id) {
     running.get(id)?.abort();
   },
+
+  batchStats: async () => scheduler.takeStats(),
 
   listCachedModels: () => listCachedModels(),
   deleteCachedModel: (modelId) => deleteCachedModel(modelId),

@@ -1,0 +1,53 @@
+import type { BatchingOptions } from '../protocol/types';
+import type { ModelConfig } from './load';
+
+/** What the defaults are derived from. */
+export interface BatchingFacts {
+  text: ModelConfig;
+  /** Bytes of the ONNX weight files (0 when unknown). */
+  weightBytes: number;
+  /** 2 when the cache is fp16, else 4. */
+  kvBytesPerValue: number;
+  contextLength: number;
+}
+
+/** Memory the KV cache of running sequences may take at most. */
+const KV_BUDGET_CAP = 1024 ** 3;
+
+/**
+ * The scheduler's bounds: `requested` where given, else these rules.
+ * - max_batch_total_tokens (the KV budget in tokens): min(device memory / 8, 1 GiB) divided by
+ *   TWICE the bytes one token's keys and values take (layers × 2 × KV heads × head dim × 4 or 2
+ *   bytes): during a step the past and the present cache both exist (on WASM both sit in the
+ *   32-bit heap, whose 4 GiB also hold the weights). Never less than one full context.
+ * - prefix cache: a quarter of the weights' bytes, at least 16 MiB.
+ * - max_batch_size 8, max_batch_prefill_tokens 4096, max_waiting_tokens 20,
+ *   waiting_served_ratio 0.3 (TGI's), prefill chunks of 512 tokens.
+ */
+export function batchingOptions(
+  requested: Partial<BatchingOptions> | undefined,
+  facts: BatchingFacts,
+): BatchingOptions {
+  const deviceMemory = ((globalThis.navigator as { deviceMemory?: number } | undefined)?.deviceMemory ?? 4) * 1024 ** 3;
+  const budget = Math.min(deviceMemory / 8, KV_BUDGET_CAP);
+  const perToken = kvBytesPerToken(facts);
+  const derivedTotal = Math.max(Math.floor(budget / (2 * perToken)), facts.contextLength);
+  return {
+    maxBatchSize: 8,
+    maxBatchPrefillTokens: 4096,
+    maxBatchTotalTokens: derivedTotal,
+    maxWaitingTokens: 20,
+    waitingServedRatio: 0.3,
+    prefillChunkTokens: 512,
+    prefixCacheBytes: Math.max(16 * 1024 ** 2, Math.floor(facts.weightBytes / 4)),
+    ...Object.fromEntries(Object.entries(requested ?? {}).filter(([, v]) => v !== undefined)),
+  };
+}
+
+function kvBytesPerToken({ text, kvBytesPerValue }: BatchingFacts): number {
+  const layers = text.num_hidden_layers ?? 1;
+  const heads = text.num_attention_heads ?? 1;
+  const kvHeads = text.num_key_value_heads ?? heads;
+  const headDim = text.head_dim ?? (text.hidden_size ?? 64 * heads) / heads;
+  return layers * 2 * kvHeads * headDim * kvBytesPerValue;
+}

@@ -58,7 +58,11 @@ test.describe('unmodified clients', () => {
       const openai = new window.inpage.OpenAI({ baseURL: `${base}/v1`, apiKey: '-', dangerouslyAllowBrowser: true, maxRetries: 0 });
       const client = new window.inpage.InferenceClient().endpoint(base);
       const messages = [{ role: 'user' as const, content: 'Hi' }];
-      const caught = async (run: () => Promise<unknown>) => run().then(() => 'no error', (e: Error) => e.message);
+      const caught = async (run: () => Promise<unknown>) =>
+        run().then(
+          () => 'no error',
+          (e: Error) => e.message,
+        );
       return {
         openai: await caught(() => openai.chat.completions.create({ model: 'tgi', messages, top_p: 1.5 })),
         hf: await caught(() => client.chatCompletion({ messages, top_p: 1.5 })),

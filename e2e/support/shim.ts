@@ -40,13 +40,7 @@ export interface ApiResponse {
 }
 
 /** One request through the page's (patched) fetch. A JSON body is stringified unless it is a string. */
-export function call(
-  page: Page,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<ApiResponse> {
+export function call(page: Page, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
   return page.evaluate(
     async ({ base, method, path, body, headers }) => {
       const init: RequestInit = { method, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers } };

@@ -2,7 +2,7 @@ import { createGrammarConstraint, type GrammarConstraint } from '../grammar/cons
 import type { FinishReason, GenerateEvent, GeneratedToken, GenerateRequest, PrefillToken } from '../protocol/types';
 import { StoppingCriteria } from '../sampling/finish';
 import { logprobOf, softmaxStats } from '../sampling/logprobs';
-import { createTokenChooser, type TokenChooser } from '../sampling/next-token';
+import { createTokenChooser, type TokenChoice, type TokenChooser } from '../sampling/next-token';
 import { IncrementalDecoder } from '../tokenizer/incremental-decoder';
 import type { ForwardPass } from './forward';
 import type { ServingModel } from './prefix-cache';
@@ -35,6 +35,9 @@ export class Sequence {
   private constraint: GrammarConstraint | null = null;
   private allowed: Promise<Int32Array | undefined> | null = null;
   private prefill: PrefillToken[] | undefined;
+  private chosen: (TokenChoice & { finishReason: FinishReason | null }) | null = null;
+  /** The finish event has been emitted (the scheduler may still hold the sequence for a step). */
+  done = false;
 
   constructor(
     readonly loaded: ServingModel,
@@ -87,16 +90,23 @@ export class Sequence {
     });
   }
 
+  /** Choose, then report: whether the generation is over. */
+  async step(row: Float32Array): Promise<boolean> {
+    await this.choose(row);
+    return this.report();
+  }
+
   /** Starts computing this step's grammar mask (it can run while the forward pass does). */
   startMask(): void {
     this.allowed = this.constraint ? this.constraint.allowed() : null;
   }
 
   /**
-   * Choose the next token from this sequence's logits row (consumed), emit it, and say whether
-   * the generation is over (the finish event is then emitted too).
+   * Choose the next token from this sequence's logits row (consumed) and say whether it ends the
+   * generation by itself (EOS or length). The scheduler can then start the next forward pass
+   * before `report` detokenizes and emits it.
    */
-  async step(row: Float32Array): Promise<boolean> {
+  async choose(row: Float32Array): Promise<boolean> {
     const allowed = (await this.allowed) ?? undefined;
     this.allowed = null;
     const chooser = this.chooser!;
@@ -105,9 +115,16 @@ export class Sequence {
     this.constraint?.accept(choice.id);
     this.generated.push(choice.id);
     this.lastToken = choice.id;
-    let finishReason: FinishReason | null = this.stopping.checkToken(choice.id);
+    this.chosen = { ...choice, finishReason: this.stopping.checkToken(choice.id) };
+    return this.chosen.finishReason !== null;
+  }
+
+  /** Emit the token `choose` picked; say whether the generation is over (the finish event is then emitted too). */
+  report(): boolean {
+    const choice = this.chosen!;
+    this.chosen = null;
     const text = this.detokenizer.push(choice.id);
-    finishReason ??= this.stopping.checkText(text);
+    const finishReason = choice.finishReason ?? this.stopping.checkText(text);
     this.emit({
       type: 'token',
       index: this.generated.length,
@@ -115,7 +132,9 @@ export class Sequence {
       last: finishReason !== null,
       ...(this.topN > 0 && { topTokens: choice.top.map((t) => this.tokenOf(t.id, t.logprob)) }),
     });
+    this.done = finishReason !== null;
     if (!finishReason) return false;
+    const chooser = this.chooser!;
     this.emit({
       type: 'finish',
       finishReason,

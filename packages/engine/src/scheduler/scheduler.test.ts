@@ -71,6 +71,9 @@ describe('Scheduler on the tiny model', () => {
     expect(steps).toBeLessThanOrEqual(Math.max(...alone.map((a) => a.ids.length)) + cases.length);
     expect(tiny.tokenizer.decode(alone[0].ids, { skip_special_tokens: true })).toBe('pqrstuvwxyz');
     expect(alone[3].finish.finishReason).toBe('stop_sequence');
+    // The pass started before the stop string was seen computed one more token: it is never emitted.
+    expect(alone[3].finish.generatedText).toBe('defghijk');
+    expect(alone[3].finish.generatedTokens).toBe(alone[3].ids.length);
   }, 60_000);
 
   it('aborting one sequence leaves the others unchanged, and it stops within a step', async () => {

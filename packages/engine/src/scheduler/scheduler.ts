@@ -18,6 +18,12 @@ interface Task {
   task: () => Promise<void>;
 }
 
+/** A decode pass started before the previous step's tokens were reported. */
+interface Inflight {
+  out: Promise<{ logits: Float32Array; vocab: number }>;
+  start: number;
+}
+
 interface Settle {
   resolve: () => void;
   reject: (error: unknown) => void;
@@ -34,6 +40,7 @@ export class Scheduler {
   private queue: (Waiting | Task)[] = [];
   private prefilling: { seq: Sequence; done: Settle }[] = [];
   private batch: RunningBatch | null = null;
+  private inflight: Inflight | null = null;
   private settles = new Map<Sequence, Settle>();
   private looping = false;
   private waitingSteps = 0;
@@ -110,8 +117,11 @@ export class Scheduler {
         continue;
       }
       try {
-        await this.admit();
-        await this.prefillChunk();
+        // While a pass is in flight the batch cannot change: newcomers wait for the next step.
+        if (!this.inflight) {
+          await this.admit();
+          await this.prefillChunk();
+        }
         await this.decodeStep();
       } catch (error) {
         // A failure outside one sequence's own work (regrouping the cache, say): every sequence in
@@ -215,15 +225,21 @@ export class Scheduler {
     for (const seq of leavers) await this.drop(seq);
   }
 
-  /** One forward pass over the running batch, one token per row. */
+  /**
+   * One forward pass over the running batch, one token per row. As soon as every row's token is
+   * chosen, the next pass starts (when no row leaves by that token and no newcomer waits), so
+   * detokenizing, stop-string checks and emitting overlap it. A row that then finishes by a stop
+   * string, or is aborted, leaves at the following step; the token computed for it meanwhile is
+   * never emitted.
+   */
   private async decodeStep(): Promise<void> {
     const batch = this.batch;
     if (!batch?.size) return;
-    for (const row of batch.rows) row.startMask();
-    const start = performance.now();
+    const pass = this.inflight ?? this.launch(batch);
+    this.inflight = null;
     let out: { logits: Float32Array; vocab: number };
     try {
-      out = await batch.step();
+      out = await pass.out;
     } catch (error) {
       // A pass that failed midway leaves every row's cache unknown: the whole batch fails.
       const rows = batch.rows;
@@ -231,27 +247,54 @@ export class Scheduler {
       for (const row of rows) await this.drop(row, undefined, error);
       return;
     }
-    this.record('decode', start);
-    const finished: Sequence[] = [];
+    this.record('decode', pass.start);
+    const leavers = new Set<Sequence>();
     const failed = new Map<Sequence, unknown>();
+    const chosen: Sequence[] = [];
     for (const [b, row] of batch.rows.entries()) {
+      if (row.done || row.signal.aborted) {
+        leavers.add(row);
+        continue;
+      }
       try {
-        if (row.signal.aborted || (await row.step(out.logits.subarray(b * out.vocab, (b + 1) * out.vocab))))
-          finished.push(row);
+        if (await row.choose(out.logits.subarray(b * out.vocab, (b + 1) * out.vocab))) leavers.add(row);
+        chosen.push(row);
       } catch (error) {
         // This sequence's own state failed (its grammar, say): it alone leaves, with that error.
         failed.set(row, error);
       }
     }
-    if (finished.length === 0 && failed.size === 0) return;
-    await batch.regroup([], [...finished, ...failed.keys()], (seq, kv) => !failed.has(seq) && this.keep(seq, kv));
-    for (const row of finished) await this.drop(row, row.signal.aborted ? undefined : this.settles.get(row));
+    const waiting = this.prefilling.length > 0 || this.queue.some((e) => 'seq' in e);
+    if (leavers.size === 0 && failed.size === 0 && !waiting) this.inflight = this.launch(batch);
+    for (const row of chosen) {
+      try {
+        if (row.report() && !this.inflight) leavers.add(row);
+      } catch (error) {
+        failed.set(row, error);
+      }
+    }
+    if (this.inflight) return;
+    if (leavers.size === 0 && failed.size === 0) return;
+    await batch.regroup([], [...leavers, ...failed.keys()], (seq, kv) => !failed.has(seq) && this.keep(seq, kv));
+    for (const row of leavers) await this.drop(row, row.done ? this.settles.get(row) : undefined);
     for (const [row, error] of failed) await this.drop(row, undefined, error);
+  }
+
+  /** Starts a decode pass over the batch (each row's grammar mask computing meanwhile). */
+  private launch(batch: RunningBatch): Inflight {
+    const start = performance.now();
+    for (const row of batch.rows) row.startMask();
+    const out = batch.step();
+    // Awaited by the next decode step; until then an early failure must not count as unhandled.
+    out.catch(() => undefined);
+    return { out, start };
   }
 
   private async failAll(error: unknown): Promise<void> {
     const rows = [...this.prefilling.map((p) => p.seq), ...(this.batch?.rows ?? [])];
     this.prefilling = [];
+    await this.inflight?.out.catch(() => undefined);
+    this.inflight = null;
     await this.batch?.clear().catch(() => undefined);
     this.batch = null;
     for (const seq of rows) await this.drop(seq, undefined, error);

@@ -62,7 +62,9 @@ async function main() {
 
   const loadStart = performance.now();
   await page.evaluate(async (model) => {
-    const engine = window.inpage.createEngine();
+    // One 2k-token prefill is a single forward pass that blocks the worker for minutes on a slow machine:
+    // the supervisor's default (60 s of silence = stuck) would replace the worker mid-prefill.
+    const engine = window.inpage.createEngine({ heartbeatTimeoutMs: 30 * 60_000 });
     await engine.load({ model: `/models/${model}/`, device: 'wasm', dtype: 'q4' });
     (globalThis as unknown as { bigEngine: typeof engine }).bigEngine = engine;
   }, MODEL);
@@ -113,7 +115,10 @@ async function main() {
 
   await once(contexts[0], 4, 0); // warm-up: first-run allocations and kernel set-up
   const runs: Run[] = [];
-  for (const [i, context] of contexts.entries()) runs.push(await once(context, tokens, i + 1));
+  for (const [i, context] of contexts.entries()) {
+    runs.push(await once(context, tokens, i + 1));
+    console.log(`  (context ${context} done)`);
+  }
   clearInterval(rssTimer);
   rssPeak = Math.max(rssPeak, rendererMemory('VmRSS'));
   const hwm = rendererMemory('VmHWM');

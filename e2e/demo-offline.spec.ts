@@ -8,8 +8,10 @@ test.describe('demo: offline', () => {
     // Served by the service worker now (precache), still cross-origin isolated: WASM threads stay on.
     await page.reload();
     await expect(page.getByTestId('loaded')).toBeVisible();
-    expect(await page.evaluate(() => ({ controlled: navigator.serviceWorker.controller !== null, isolated: crossOriginIsolated })))
-      .toEqual({ controlled: true, isolated: true });
+    expect(await page.evaluate(() => ({ controlled: navigator.serviceWorker.controller !== null, isolated: crossOriginIsolated }))).toEqual({
+      controlled: true,
+      isolated: true,
+    });
 
     await context.setOffline(true);
     await page.reload();

@@ -75,8 +75,9 @@ test.describe('a ChatML model with no BOS and two EOS tokens', () => {
   test('tools: listed by the template itself, and the call comes back as tool_calls', async ({ page }) => {
     test.setTimeout(240_000);
     const messages = [{ role: 'user' as const, content: 'Hi' }];
-    const templated = (await json(page, '/chat_tokenize', { messages, tools: [ABC], tool_choice: 'required', tool_prompt: 'Call one.' }))
-      .body as { templated_text: string };
+    const templated = (await json(page, '/chat_tokenize', { messages, tools: [ABC], tool_choice: 'required', tool_prompt: 'Call one.' })).body as {
+      templated_text: string;
+    };
     expect(templated.templated_text).toBe(
       '<|im_start|>system\n# Tools\n<tools>\n' +
         '{"type": "function", "function": {"name": "abc", "description": "Weather in a city", "parameters": ' +

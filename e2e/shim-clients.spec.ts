@@ -25,7 +25,7 @@ test.describe('unmodified clients', () => {
     }, BASE);
     expect(result.chat.choices[0].message).toEqual({ role: 'assistant', content: ALPHABET });
     expect(result.chat.choices[0].finish_reason).toBe('stop');
-    expect(result.chat.usage).toEqual({ prompt_tokens: 9, completion_tokens: 27, total_tokens: 36 });
+    expect(result.chat.usage).toEqual({ prompt_tokens: 9, completion_tokens: 27, total_tokens: 36, prompt_tokens_details: { cached_tokens: 0 } });
     expect(result.deltas).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(result.finishes).toEqual([null, null, null, null, 'length']);
     expect(result.completion.choices[0]).toMatchObject({ text: 'pqrstuvwxyz', finish_reason: 'stop' });
@@ -58,7 +58,11 @@ test.describe('unmodified clients', () => {
       const openai = new window.inpage.OpenAI({ baseURL: `${base}/v1`, apiKey: '-', dangerouslyAllowBrowser: true, maxRetries: 0 });
       const client = new window.inpage.InferenceClient().endpoint(base);
       const messages = [{ role: 'user' as const, content: 'Hi' }];
-      const caught = async (run: () => Promise<unknown>) => run().then(() => 'no error', (e: Error) => e.message);
+      const caught = async (run: () => Promise<unknown>) =>
+        run().then(
+          () => 'no error',
+          (e: Error) => e.message,
+        );
       return {
         openai: await caught(() => openai.chat.completions.create({ model: 'tgi', messages, top_p: 1.5 })),
         hf: await caught(() => client.chatCompletion({ messages, top_p: 1.5 })),

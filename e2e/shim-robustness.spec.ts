@@ -98,11 +98,13 @@ test.describe('abort, overload, interception', () => {
       const engine = window.inpage.createEngine({ model: '/models/inpage-tiny/' });
       const second = window.inpage.installShim({ baseUrl: 'http://second.test', engine });
       const generate = async (base: string) =>
-        (await fetch(`${base}/generate`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json' },
-          body: JSON.stringify({ inputs: 'hello', parameters: { max_new_tokens: 3 } }),
-        })).text();
+        (
+          await fetch(`${base}/generate`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify({ inputs: 'hello', parameters: { max_new_tokens: 3 } }),
+          })
+        ).text();
       const both = [await generate('http://localhost:8080'), await generate('http://second.test')];
       (window as unknown as { shim: { uninstall(): void } }).shim.uninstall();
       const afterFirstGone = await generate('http://second.test');
@@ -148,7 +150,10 @@ test.describe('bad input never wedges the engine', () => {
       fc.record({ inputs: fc.oneof(fc.string({ maxLength: 20 }), fc.jsonValue()), parameters, stream: fc.jsonValue() }, { requiredKeys: [] }),
       fc.record(
         {
-          messages: fc.oneof(fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), fc.jsonValue()), content: fc.jsonValue() })), fc.jsonValue()),
+          messages: fc.oneof(
+            fc.array(fc.record({ role: fc.oneof(fc.constantFrom('user', 'assistant', 'system', 'tool'), fc.jsonValue()), content: fc.jsonValue() })),
+            fc.jsonValue(),
+          ),
           max_tokens: fc.oneof(fc.integer({ min: -1, max: 4 }), fc.jsonValue()),
           stream: fc.boolean(),
           tools: fc.jsonValue(),
@@ -156,9 +161,20 @@ test.describe('bad input never wedges the engine', () => {
         },
         { requiredKeys: [] },
       ),
-      fc.record({ prompt: fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.string({ maxLength: 5 }), { maxLength: 6 }), fc.jsonValue()), max_tokens: fc.integer({ min: -1, max: 4 }), stream: fc.boolean() }, { requiredKeys: [] }),
+      fc.record(
+        {
+          prompt: fc.oneof(fc.string({ maxLength: 10 }), fc.array(fc.string({ maxLength: 5 }), { maxLength: 6 }), fc.jsonValue()),
+          max_tokens: fc.integer({ min: -1, max: 4 }),
+          stream: fc.boolean(),
+        },
+        { requiredKeys: [] },
+      ),
     );
-    const raw = fc.oneof(body.map((b) => JSON.stringify(b)), fc.string({ maxLength: 40 }), fc.constantFrom('', '{', '[]', 'null', '{"inputs":'));
+    const raw = fc.oneof(
+      body.map((b) => JSON.stringify(b)),
+      fc.string({ maxLength: 40 }),
+      fc.constantFrom('', '{', '[]', 'null', '{"inputs":'),
+    );
     const cases = fc.sample(fc.tuple(fc.constantFrom(...routes), raw), { numRuns: 150, seed: 20261122 });
 
     const statuses = await page.evaluate(

@@ -92,9 +92,7 @@ test.describe('TGI routes in the page', () => {
   });
 
   test('POST /invocations picks the route from the body', async ({ page }) => {
-    expect((await json(page, '/invocations', { inputs: 'hello', parameters: { max_new_tokens: 2 } })).body).toEqual([
-      { generated_text: 'hellopq' },
-    ]);
+    expect((await json(page, '/invocations', { inputs: 'hello', parameters: { max_new_tokens: 2 } })).body).toEqual([{ generated_text: 'hellopq' }]);
     const chat = (await json(page, '/invocations', { ...CHAT, max_tokens: 3 })).body as { choices: { message: { content: string } }[] };
     expect(chat.choices[0].message.content).toBe('abc');
     const completion = (await json(page, '/invocations', { prompt: '7', max_tokens: 3, temperature: 0 })).body as { choices: { text: string }[] };
@@ -150,25 +148,38 @@ test.describe('TGI routes in the page', () => {
   });
 
   test('chat: logprobs, continuing the final assistant message, images as links, stop', async ({ page }) => {
-    const withLogprobs = (await json(page, '/v1/chat/completions', { ...CHAT, max_tokens: 2, logprobs: true, top_logprobs: 2 }))
-      .body as { choices: { logprobs: { content: { token: string; logprob: number; top_logprobs: unknown[] }[] } }[] };
+    const withLogprobs = (await json(page, '/v1/chat/completions', { ...CHAT, max_tokens: 2, logprobs: true, top_logprobs: 2 })).body as {
+      choices: { logprobs: { content: { token: string; logprob: number; top_logprobs: unknown[] }[] } }[];
+    };
     const content = withLogprobs.choices[0].logprobs.content;
     expect(content.map((c) => c.token)).toEqual(['a', 'b']);
     expect(content[0].top_logprobs).toHaveLength(2);
 
-    const continued = (await json(page, '/v1/chat/completions', {
-      messages: [
-        { role: 'user', content: 'Hi' },
-        { role: 'assistant', content: 'Hello w' },
-      ],
-      temperature: 0,
-      max_tokens: 3,
-    })).body as { choices: { message: { content: string } }[] };
+    const continued = (
+      await json(page, '/v1/chat/completions', {
+        messages: [
+          { role: 'user', content: 'Hi' },
+          { role: 'assistant', content: 'Hello w' },
+        ],
+        temperature: 0,
+        max_tokens: 3,
+      })
+    ).body as { choices: { message: { content: string } }[] };
     expect(continued.choices[0].message.content).toBe('xyz');
 
-    const image = (await json(page, '/chat_tokenize', {
-      messages: [{ role: 'user', content: [{ type: 'text', text: 'See ' }, { type: 'image_url', image_url: { url: 'http://x/cat.png' } }] }],
-    })).body as { templated_text: string };
+    const image = (
+      await json(page, '/chat_tokenize', {
+        messages: [
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'See ' },
+              { type: 'image_url', image_url: { url: 'http://x/cat.png' } },
+            ],
+          },
+        ],
+      })
+    ).body as { templated_text: string };
     expect(image.templated_text).toBe('<s><|user|>\nSee ![](http://x/cat.png)<|end|>\n<|assistant|>\n');
 
     const stopped = (await json(page, '/v1/chat/completions', { ...CHAT, stop: ['def'] })).body as {
@@ -195,7 +206,12 @@ test.describe('TGI routes in the page', () => {
     const data = sseData(stream.text);
     expect(data.at(-1)).toBe('[DONE]');
     const chunks = data.slice(0, -1).map((d) => JSON.parse(d));
-    const byPrompt = [0, 1].map((i) => chunks.filter((c) => c.choices[0].index === i).map((c) => c.choices[0].text).join(''));
+    const byPrompt = [0, 1].map((i) =>
+      chunks
+        .filter((c) => c.choices[0].index === i)
+        .map((c) => c.choices[0].text)
+        .join(''),
+    );
     expect(byPrompt).toEqual(['pq', '89']);
     expect(chunks.filter((c) => c.usage).map((c) => c.choices[0].finish_reason)).toEqual(['length', 'length']);
   });
@@ -274,9 +290,7 @@ test.describe('validation through the shim', () => {
     const details = await call(page, 'POST', '/generate_stream', { inputs: 'hello', parameters: { decoder_input_details: true } });
     expect(details.text).toContain('`decoder_input_details` == true is not supported when streaming tokens');
     const chat = await call(page, 'POST', '/v1/chat/completions', { messages: [{ role: 'user', content: 'Hi' }], top_p: 2, stream: true });
-    expect(chat.text).toBe(
-      'data: {"error":{"message":"Input validation error: `top_p` must be > 0.0 and < 1.0","http_status_code":422}}\n\ndata: [DONE]\n\n',
-    );
+    expect(chat.text).toBe('data: {"error":{"message":"Input validation error: `top_p` must be > 0.0 and < 1.0","http_status_code":422}}\n\ndata: [DONE]\n\n');
     const suffix = await call(page, 'POST', '/v1/completions', { prompt: 'x', suffix: 'y' });
     expect([suffix.status, suffix.text]).toEqual([
       422,
@@ -306,8 +320,6 @@ test.describe('shim options', () => {
 
   test('a base URL with a path prefix', async ({ page }) => {
     await openShim(page, { baseUrl: `${BASE}/api` });
-    expect((await call(page, 'POST', '/api/generate', { inputs: 'hello', parameters: { max_new_tokens: 2 } })).text).toBe(
-      '{"generated_text":"pq"}',
-    );
+    expect((await call(page, 'POST', '/api/generate', { inputs: 'hello', parameters: { max_new_tokens: 2 } })).text).toBe('{"generated_text":"pq"}');
   });
 });

@@ -28,8 +28,7 @@ test.describe('structured output', () => {
       },
       required: ['name', 'n', 'tags', 'inner'],
     };
-    const generate = (grammar: unknown) =>
-      json(page, '/generate', { inputs: 'Hi ', parameters: { grammar, max_new_tokens: 80, details: true } });
+    const generate = (grammar: unknown) => json(page, '/generate', { inputs: 'Hi ', parameters: { grammar, max_new_tokens: 80, details: true } });
     const object = await generate({ type: 'json', value: schema });
     expect(object.status).toBe(200);
     expect(object.body).toMatchObject({
@@ -37,9 +36,7 @@ test.describe('structured output', () => {
       details: { finish_reason: 'eos_token' },
     });
     const viaJsonSchema = await generate({ type: 'json_schema', value: { name: 'x', schema } });
-    expect((viaJsonSchema.body as { generated_text: string }).generated_text).toBe(
-      (object.body as { generated_text: string }).generated_text,
-    );
+    expect((viaJsonSchema.body as { generated_text: string }).generated_text).toBe((object.body as { generated_text: string }).generated_text);
     const regex = await generate({ type: 'regex', value: '[a-z]{4}-7[0-9]{2}' });
     expect(regex.body).toMatchObject({ generated_text: 'abcd-789', details: { finish_reason: 'eos_token', generated_tokens: 9 } });
 
@@ -108,7 +105,12 @@ test.describe('structured output', () => {
         const out: unknown[] = [];
         for (const body of bodies) {
           const request = { model: 'tgi', messages: hi, temperature: 0, max_tokens: 60, ...body } as never;
-          out.push(await openai.chat.completions.create(request).then((c) => c.choices[0], (e: Error) => e.message));
+          out.push(
+            await openai.chat.completions.create(request).then(
+              (c) => c.choices[0],
+              (e: Error) => e.message,
+            ),
+          );
         }
         return out;
       },
@@ -173,7 +175,7 @@ test.describe('structured output', () => {
       .slice(1)
       .map((d) => d.tool_calls[0].function);
     expect(pieces.every((f) => f.name === null)).toBe(true);
-    expect('{' + pieces.map((f) => f.arguments).join('')).toBe('{"city":"abc"}');
+    expect(`{${pieces.map((f) => f.arguments).join('')}`).toBe('{"city":"abc"}');
     expect(result.finishes.every((f) => f === null)).toBe(true);
     // `{"function":{"_name":"abc","city":"abc"}}` is 41 byte tokens, then EOS.
     expect(result.usage).toMatchObject({ completion_tokens: 42 });
@@ -195,10 +197,7 @@ test.describe('structured output', () => {
     ]);
     expect(followUp).toMatchObject({ message: { content: ALPHABET } });
     // TGI's `error` is a string, which the SDK quotes in its message.
-    expect([notFound, exclusive]).toEqual([
-      '422 "Tool error: Tool with name nope not found"',
-      '422 "Tool error: Grammar and tools are mutually exclusive"',
-    ]);
+    expect([notFound, exclusive]).toEqual(['422 "Tool error: Tool with name nope not found"', '422 "Tool error: Grammar and tools are mutually exclusive"']);
   });
 });
 
@@ -240,7 +239,12 @@ test.describe('the other TGI parameters', () => {
       tokens: { id: number; text: string }[];
       top_tokens: { id: number; text: string; logprob: number; special: boolean }[][];
     };
-    expect(details.prefill.map((t) => [t.id, t.text])).toEqual([[264, '<s>'], [256, 'he'], [257, 'll'], [111, 'o']]);
+    expect(details.prefill.map((t) => [t.id, t.text])).toEqual([
+      [264, '<s>'],
+      [256, 'he'],
+      [257, 'll'],
+      [111, 'o'],
+    ]);
     expect(details.prefill[0].logprob).toBeNull();
     expect(details.prefill.slice(1).every((t) => typeof t.logprob === 'number' && t.logprob < 0)).toBe(true);
     expect(details.tokens.map((t) => t.text)).toEqual(['p', 'q']);
@@ -251,8 +255,7 @@ test.describe('the other TGI parameters', () => {
     const stream = await call(page, 'POST', '/generate_stream', { inputs: 'hello', parameters: { max_new_tokens: 2, top_n_tokens: 1 } });
     expect(sseData(stream.text).map((d) => JSON.parse(d).top_tokens.map((t: { text: string }) => t.text))).toEqual([['p'], ['q']]);
     const chat = await json(page, '/v1/chat/completions', { messages: hi, max_tokens: 2, temperature: 0, logprobs: true, top_logprobs: 2 });
-    const content = (chat.body as { choices: { logprobs: { content: { token: string; top_logprobs: { token: string }[] }[] } }[] })
-      .choices[0].logprobs.content;
+    const content = (chat.body as { choices: { logprobs: { content: { token: string; top_logprobs: { token: string }[] }[] } }[] }).choices[0].logprobs.content;
     expect(content.map((c) => [c.token, c.top_logprobs.length, c.top_logprobs[0].token])).toEqual([
       ['a', 2, 'a'],
       ['b', 2, 'b'],

@@ -10,6 +10,8 @@ install_dependencies
 ensure_chromium
 ensure_firefox
 build_models
+# Lint and format check first: it takes seconds (`npm run format` fixes what it can).
+pnpm_cmd exec biome ci .
 pnpm_cmd exec tsc -p .
 pnpm_cmd exec vitest run
 pnpm_cmd exec vite build

@@ -146,7 +146,13 @@ async function batchingFigures(page: BenchPage, device: string, tokens: number, 
   for (const between of [false, true]) {
     const runs = [];
     for (let run = 0; run < 4; run++) {
-      runs.push(await page.evaluate(({ run, chatPrompt, between }) => window.bench.chatTurn5(run + 10 * Number(between), chatPrompt, between), { run, chatPrompt, between }));
+      runs.push(
+        await page.evaluate(({ run, chatPrompt, between }) => window.bench.chatTurn5(run + 10 * Number(between), chatPrompt, between), {
+          run,
+          chatPrompt,
+          between,
+        }),
+      );
     }
     const reused = median(runs.slice(1).map((r) => r.reused));
     const cold = median(runs.slice(1).map((r) => r.cold));

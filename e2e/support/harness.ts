@@ -14,13 +14,16 @@ export const TINY_MODEL = '/models/inpage-tiny/';
 export async function openEngine(page: Page, options: { model?: string; device?: 'wasm' | 'webgpu' } = {}) {
   await page.goto('/harness.html');
   await page.waitForFunction(() => window.inpage?.ready === true);
-  return page.evaluate(async ({ model, device }) => {
-    const events: unknown[] = [];
-    const engine = window.inpage.createEngine();
-    (window as unknown as { engine: typeof engine }).engine = engine;
-    (window as unknown as { loadEvents: unknown[] }).loadEvents = events;
-    return engine.load({ model, device }, (event) => events.push(event));
-  }, { model: options.model ?? TINY_MODEL, device: options.device });
+  return page.evaluate(
+    async ({ model, device }) => {
+      const events: unknown[] = [];
+      const engine = window.inpage.createEngine();
+      (window as unknown as { engine: typeof engine }).engine = engine;
+      (window as unknown as { loadEvents: unknown[] }).loadEvents = events;
+      return engine.load({ model, device }, (event) => events.push(event));
+    },
+    { model: options.model ?? TINY_MODEL, device: options.device },
+  );
 }
 
 export interface Generation {

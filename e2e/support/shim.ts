@@ -12,6 +12,8 @@ export interface ShimSetup {
   maxTotalTokens?: number;
   maxInputTokens?: number;
   baseUrl?: string;
+  /** The engine's batching options (e.g. `{ maxBatchSize: 1 }`: requests wait while one runs). */
+  batching?: { maxBatchSize?: number };
 }
 
 /**
@@ -21,15 +23,15 @@ export interface ShimSetup {
 export async function openShim(page: Page, setup: ShimSetup = {}): Promise<void> {
   await page.goto('/harness.html');
   await page.waitForFunction(() => window.inpage?.ready === true);
-  const { model = TINY_MODEL, ...options } = setup;
+  const { model = TINY_MODEL, batching, ...options } = setup;
   await page.evaluate(
-    async ({ model, base, options }) => {
-      const engine = window.inpage.createEngine({ model });
+    async ({ model, base, options, batching }) => {
+      const engine = window.inpage.createEngine({ model, batching });
       const shim = window.inpage.installShim({ baseUrl: options.baseUrl ?? base, engine, ...options });
       Object.assign(window, { engine, shim });
       await engine.ready();
     },
-    { model, base: BASE, options },
+    { model, base: BASE, options, batching },
   );
 }
 
@@ -40,13 +42,7 @@ export interface ApiResponse {
 }
 
 /** One request through the page's (patched) fetch. A JSON body is stringified unless it is a string. */
-export function call(
-  page: Page,
-  method: string,
-  path: string,
-  body?: unknown,
-  headers: Record<string, string> = {},
-): Promise<ApiResponse> {
+export function call(page: Page, method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
   return page.evaluate(
     async ({ base, method, path, body, headers }) => {
       const init: RequestInit = { method, headers: { ...(body !== undefined && { 'content-type': 'application/json' }), ...headers } };

@@ -144,7 +144,8 @@ export class FakeEngine implements Engine {
     const s = this.current;
     if (s.state === 'ready') return Promise.resolve(s.info);
     if (s.state === 'failed') return Promise.reject(s.error);
-    if (s.state === 'idle') return Promise.reject(new EngineError('not_loaded', 'No model is loaded: call load() first.'));
+    if (s.state === 'idle')
+      return Promise.reject(new EngineError('not_loaded', 'No model is loaded: call load() first.'));
     return new Promise((resolve, reject) => this.readyWaiters.push({ resolve, reject }));
   }
 
@@ -170,7 +171,7 @@ export class FakeEngine implements Engine {
   async applyChatTemplate(messages: TemplateMessage[], options?: ChatTemplateOptions): Promise<string> {
     this.templateCalls.push({ messages, options });
     if (messages.some((m) => m.role === 'bad')) throw new EngineError('template', 'Conversation roles must alternate');
-    let text = '<s>' + messages.map((m) => `<|${m.role}|>\n${m.content}\n`).join('');
+    let text = `<s>${messages.map((m) => `<|${m.role}|>\n${m.content}\n`).join('')}`;
     if (options?.continueFinalMessage) {
       const last = messages[messages.length - 1].content;
       text = text.slice(0, text.lastIndexOf(last) + last.length).trimEnd();
@@ -187,7 +188,15 @@ export class FakeEngine implements Engine {
   /** No batches of its own: every pending request counts as running. */
   async batchStats(): Promise<BatchStats> {
     const none = { count: 0, ms: [] };
-    return { queueSize: 0, batchCurrentSize: this.waiting, batchNextSize: this.waiting, cachedTokens: 0, prefill: none, decode: none, readbackBytes: 0 };
+    return {
+      queueSize: 0,
+      batchCurrentSize: this.waiting,
+      batchNextSize: this.waiting,
+      cachedTokens: 0,
+      prefill: none,
+      decode: none,
+      readbackBytes: 0,
+    };
   }
 
   idle(): Promise<void> {
@@ -211,8 +220,14 @@ export class FakeEngine implements Engine {
     }
   }
 
-  private async *run(request: GenerateRequest, signal: AbortSignal | undefined, queueMs: number): AsyncIterable<GenerateEvent> {
-    const tick = this.options.tick ?? (this.options.parallel ? () => this.batchStep() : () => new Promise<void>((r) => setTimeout(r, 0)));
+  private async *run(
+    request: GenerateRequest,
+    signal: AbortSignal | undefined,
+    queueMs: number,
+  ): AsyncIterable<GenerateEvent> {
+    const tick =
+      this.options.tick ??
+      (this.options.parallel ? () => this.batchStep() : () => new Promise<void>((r) => setTimeout(r, 0)));
     const generated: number[] = [];
     const decoder = new TextDecoder();
     let last = request.inputIds[request.inputIds.length - 1] ?? BOS;
@@ -237,7 +252,12 @@ export class FakeEngine implements Engine {
         n > 0
           ? Array.from({ length: n }, (_, k) => {
               const alt = k === 0 ? id : (id + k) % 258;
-              return { id: alt, text: alt >= 256 ? SPECIAL[alt] : String.fromCharCode(alt), logprob: logprob - k, special: alt >= 256 };
+              return {
+                id: alt,
+                text: alt >= 256 ? SPECIAL[alt] : String.fromCharCode(alt),
+                logprob: logprob - k,
+                special: alt >= 256,
+              };
             })
           : undefined;
       const output = decodeIds(generated, true);
@@ -256,7 +276,11 @@ export class FakeEngine implements Engine {
       inputLength: request.inputIds.length,
       cachedTokens: 0,
       ...(request.prefillLogprobs && {
-        prefill: request.inputIds.map((id, i) => ({ id, text: decodeIds([id], false), logprob: i === 0 ? null : -1.5 })),
+        prefill: request.inputIds.map((id, i) => ({
+          id,
+          text: decodeIds([id], false),
+          logprob: i === 0 ? null : -1.5,
+        })),
       }),
       timings: { queueMs, prefillMs: 1, decodeMs: 2 },
     };

@@ -26,7 +26,10 @@ describe('OpenAI chat → TGI parameters', () => {
 
   test('temperature 0 is greedy; any other temperature samples with it', () => {
     expect(chatParameters(chat({ temperature: 0 }))).toMatchObject({ do_sample: false, temperature: undefined });
-    expect(chatParameters(chat({ temperature: 0.7 }))).toMatchObject({ do_sample: true, temperature: Math.fround(0.7) });
+    expect(chatParameters(chat({ temperature: 0.7 }))).toMatchObject({
+      do_sample: true,
+      temperature: Math.fround(0.7),
+    });
   });
 
   test('presence_penalty p → repetition_penalty p + 2; the rest map across', () => {

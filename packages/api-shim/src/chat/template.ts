@@ -47,5 +47,12 @@ function toolJson({ type, function: f }: Tool): unknown {
 
 /** A tool as chat templates read it: the Hugging Face convention names the schema `parameters`. */
 function templateTool({ type, function: f }: Tool): unknown {
-  return { type, function: { name: f.name, ...(f.description !== undefined && { description: f.description }), parameters: f.arguments } };
+  return {
+    type,
+    function: {
+      name: f.name,
+      ...(f.description !== undefined && { description: f.description }),
+      parameters: f.arguments,
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { Step } from '../generation/run';
 import { parseToolCall } from '../structured';
-import { type ChatEnvelope } from './responses';
+import type { ChatEnvelope } from './responses';
 import { ToolCallStream } from './tool-calls';
 
 const env: ChatEnvelope = { model: 'm', systemFingerprint: 'fp', created: 1, logprobs: false };
@@ -28,10 +28,15 @@ describe('tool-call stream', () => {
   test('byte by byte: the name once complete, then the arguments without the separator and the last brace', () => {
     const text = '{"function":{"_name":"get_weather","city":"Paris"}}';
     const events = streamed([...text]).flat();
-    expect(events[0]).toEqual({ index: 0, id: '0', type: 'function', function: { name: 'get_weather', arguments: '{' } });
+    expect(events[0]).toEqual({
+      index: 0,
+      id: '0',
+      type: 'function',
+      function: { name: 'get_weather', arguments: '{' },
+    });
     const args = events.slice(1).map((e) => (e as { function: { name: null; arguments: string } }).function);
     expect(args.every((f) => f.name === null)).toBe(true);
-    expect('{' + args.map((f) => f.arguments).join('')).toBe('{"city":"Paris"}');
+    expect(`{${args.map((f) => f.arguments).join('')}`).toBe('{"city":"Paris"}');
   });
 
   test('merged tokens across the name, and a call without arguments', () => {

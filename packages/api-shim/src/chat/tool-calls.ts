@@ -17,7 +17,11 @@ import {
 /** TGI numbers the one call it makes "0". */
 const CALL_ID = '0';
 
-export function toolCallCompletion(result: GenerationResult, call: ParsedToolCall, env: ChatEnvelope): ChatCompletionJson {
+export function toolCallCompletion(
+  result: GenerationResult,
+  call: ParsedToolCall,
+  env: ChatEnvelope,
+): ChatCompletionJson {
   return completionOf(result, env, {
     role: 'assistant',
     tool_calls: [

@@ -48,7 +48,8 @@ export async function* toolChatChunks(
     const event = stream.push(step);
     if (event.type === 'no_tool') {
       // Leaving the loop cancels the constrained generation.
-      for await (const plain of runGeneration(run.ctx, run.info, await inputs.plain(), options)) yield plainShape(plain);
+      for await (const plain of runGeneration(run.ctx, run.info, await inputs.plain(), options))
+        yield plainShape(plain);
       return;
     }
     const usage = step.final && run.includeUsage ? [usageChunk(step.final.finish, run.env)] : [];

@@ -26,7 +26,15 @@ describe('OpenAI completions → TGI parameters', () => {
   test('temperature 0 is greedy; the others pass through', () => {
     expect(
       completionParameters(
-        request({ temperature: 0, max_tokens: 5, top_p: 0.5, repetition_penalty: 1.5, frequency_penalty: 0.5, seed: 3, stop: ['.'] }),
+        request({
+          temperature: 0,
+          max_tokens: 5,
+          top_p: 0.5,
+          repetition_penalty: 1.5,
+          frequency_penalty: 0.5,
+          seed: 3,
+          stop: ['.'],
+        }),
       ),
     ).toEqual({
       do_sample: false,

@@ -41,7 +41,11 @@ export interface CompletionEnvelope {
   created: number;
 }
 
-export function completionEvent(step: Step, index: number, env: CompletionEnvelope): CompletionChunkJson | CompletionFinalJson {
+export function completionEvent(
+  step: Step,
+  index: number,
+  env: CompletionEnvelope,
+): CompletionChunkJson | CompletionFinalJson {
   if (!step.final) {
     return {
       object: 'text_completion',
@@ -53,12 +57,24 @@ export function completionEvent(step: Step, index: number, env: CompletionEnvelo
     };
   }
   const { finish } = step.final;
-  return final(env, [{ index, text: step.token.text, logprobs: null, finish_reason: finish.finishReason }], usageOf(finish));
+  return final(
+    env,
+    [{ index, text: step.token.text, logprobs: null, finish_reason: finish.finishReason }],
+    usageOf(finish),
+  );
 }
 
 /** `results` in completion order, each with its prompt's index. */
-export function completion(results: { index: number; result: GenerationResult }[], env: CompletionEnvelope): CompletionFinalJson {
-  const usage: Usage = { prompt_tokens: 0, completion_tokens: 0, total_tokens: 0, prompt_tokens_details: { cached_tokens: 0 } };
+export function completion(
+  results: { index: number; result: GenerationResult }[],
+  env: CompletionEnvelope,
+): CompletionFinalJson {
+  const usage: Usage = {
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    total_tokens: 0,
+    prompt_tokens_details: { cached_tokens: 0 },
+  };
   const choices = results.map(({ index, result }) => {
     const u = usageOf(result.finish);
     usage.prompt_tokens += u.prompt_tokens;

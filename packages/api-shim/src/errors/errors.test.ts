@@ -13,7 +13,10 @@ describe('engine failures, by kind', () => {
   it('a refused grammar is the request’s fault (422), a template failure a template error', () => {
     expect(answer(new EngineError('grammar', 'Regex parsing error at position 3'))).toEqual([
       422,
-      { error: 'Input validation error: grammar is not valid: Regex parsing error at position 3', error_type: 'validation' },
+      {
+        error: 'Input validation error: grammar is not valid: Regex parsing error at position 3',
+        error_type: 'validation',
+      },
     ]);
     expect(answer(new EngineError('template', 'Conversation roles must alternate'))).toEqual([
       422,
@@ -22,9 +25,20 @@ describe('engine failures, by kind', () => {
   });
 
   it('every other kind failed during generation (424)', () => {
-    const kinds: EngineErrorKind[] = ['device_lost', 'out_of_memory', 'not_loaded', 'network', 'storage_full', 'terminated', 'internal'];
+    const kinds: EngineErrorKind[] = [
+      'device_lost',
+      'out_of_memory',
+      'not_loaded',
+      'network',
+      'storage_full',
+      'terminated',
+      'internal',
+    ];
     for (const kind of kinds) {
-      expect(answer(new EngineError(kind, 'why'))).toEqual([424, { error: 'Request failed during generation: why', error_type: 'generation' }]);
+      expect(answer(new EngineError(kind, 'why'))).toEqual([
+        424,
+        { error: 'Request failed during generation: why', error_type: 'generation' },
+      ]);
     }
   });
 
@@ -32,11 +46,16 @@ describe('engine failures, by kind', () => {
     expect(engineErrorKind({ kind: 'grammar', message: 'x' })).toBe('grammar');
     expect(engineErrorKind({ kind: 'not-a-kind' })).toBeNull();
     expect(engineErrorKind(new Error('grammar'))).toBeNull();
-    expect(answer(new Error('no kind'), 'template')).toEqual([422, { error: 'Template error: no kind', error_type: 'template_error' }]);
+    expect(answer(new Error('no kind'), 'template')).toEqual([
+      422,
+      { error: 'Template error: no kind', error_type: 'template_error' },
+    ]);
   });
 
   it('an engine’s grammar kind reaches the client as TGI’s 422', async () => {
-    const engine = new FakeEngine({ failAfter: { tokens: 0, kind: 'grammar', message: 'Invalid range: minimum greater than maximum' } });
+    const engine = new FakeEngine({
+      failAfter: { tokens: 0, kind: 'grammar', message: 'Invalid range: minimum greater than maximum' },
+    });
     const res = await createHandler({ engine })(post('/generate', { inputs: 'x' }));
     expect(res.status).toBe(422);
     expect(await res.json()).toEqual({

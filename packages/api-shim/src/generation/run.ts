@@ -199,7 +199,9 @@ export async function generate(
     const { request } = admitted;
     const queuedAt = ctx.now();
     // The siblings run side by side: the engine batches them.
-    const runs = await Promise.all(Array.from({ length: request.bestOf }, () => collect(engineSteps(ctx, request, run, queuedAt))));
+    const runs = await Promise.all(
+      Array.from({ length: request.bestOf }, () => collect(engineSteps(ctx, request, run, queuedAt))),
+    );
     const { best, others } = pickBestOf(runs);
     // The longest run's timing spans all of them.
     const timing = runs.reduce((a, b) => (b.timing.totalMs > a.timing.totalMs ? b : a)).timing;

@@ -12,7 +12,11 @@ async function answer(body: string, headers: Record<string, string> = { 'content
 
 describe('body-parse failures are text/plain, in axum order', () => {
   test('415 without a JSON content type', async () => {
-    const expected = { status: 415, type: 'text/plain; charset=utf-8', text: 'Expected request with `Content-Type: application/json`' };
+    const expected = {
+      status: 415,
+      type: 'text/plain; charset=utf-8',
+      text: 'Expected request with `Content-Type: application/json`',
+    };
     expect(await answer('{"inputs":"a"}', {})).toEqual(expected);
     expect(await answer('{"inputs":"a"}', { 'content-type': 'text/plain' })).toEqual(expected);
     // The content type is checked before the size.
@@ -37,8 +41,14 @@ describe('body-parse failures are text/plain, in axum order', () => {
 
   test('422 when the JSON has the wrong shape', async () => {
     const prefix = 'Failed to deserialize the JSON body into the target type: ';
-    expect(await answer('{}')).toEqual({ status: 422, type: 'text/plain; charset=utf-8', text: `${prefix}missing field \`inputs\`` });
-    expect((await answer('{"inputs": 1}')).text).toBe(`${prefix}inputs: invalid type: integer \`1\`, expected a string`);
+    expect(await answer('{}')).toEqual({
+      status: 422,
+      type: 'text/plain; charset=utf-8',
+      text: `${prefix}missing field \`inputs\``,
+    });
+    expect((await answer('{"inputs": 1}')).text).toBe(
+      `${prefix}inputs: invalid type: integer \`1\`, expected a string`,
+    );
     expect((await answer('[]')).text).toBe(`${prefix}invalid type: sequence, expected struct GenerateRequest`);
   });
 });

@@ -77,7 +77,9 @@ describe('routing', () => {
 
   test('a base is installed once', () => {
     install('http://localhost:8080/api');
-    expect(() => install('http://localhost:8080/api/')).toThrow('A shim is already installed at http://localhost:8080/api');
+    expect(() => install('http://localhost:8080/api/')).toThrow(
+      'A shim is already installed at http://localhost:8080/api',
+    );
   });
 
   test('a fetch aborted by the caller rejects with its reason', async () => {

@@ -66,7 +66,9 @@ async function serve(handler: Handler, input: RequestInfo | URL, init: RequestIn
   return new Promise<Response>((resolve, reject) => {
     const onAbort = () => reject(request.signal.reason);
     request.signal.addEventListener('abort', onAbort, { once: true });
-    handler(request).then(resolve, reject).finally(() => request.signal.removeEventListener('abort', onAbort));
+    handler(request)
+      .then(resolve, reject)
+      .finally(() => request.signal.removeEventListener('abort', onAbort));
   });
 }
 

@@ -67,8 +67,24 @@ describe("TGI's metrics", () => {
       generatedTokens: 5,
     });
     const step = (ms: number[]) => ({ count: ms.length, ms });
-    m.batches({ queueSize: 2, batchCurrentSize: 3, batchNextSize: 4, cachedTokens: 9, prefill: step([100]), decode: step([100, 100]), readbackBytes: 0 });
-    m.batches({ queueSize: 2, batchCurrentSize: 3, batchNextSize: 4, cachedTokens: 12, prefill: { count: 1, ms: [] }, decode: { count: 6, ms: [100, 100, 200, 100] }, readbackBytes: 0 });
+    m.batches({
+      queueSize: 2,
+      batchCurrentSize: 3,
+      batchNextSize: 4,
+      cachedTokens: 9,
+      prefill: step([100]),
+      decode: step([100, 100]),
+      readbackBytes: 0,
+    });
+    m.batches({
+      queueSize: 2,
+      batchCurrentSize: 3,
+      batchNextSize: 4,
+      cachedTokens: 12,
+      prefill: { count: 1, ms: [] },
+      decode: { count: 6, ms: [100, 100, 200, 100] },
+      readbackBytes: 0,
+    });
     const text = m.render();
     const families = [...text.matchAll(/^# TYPE (\S+) (\S+)$/gm)].map((x) => `${x[1]} ${x[2]}`);
     expect(families).toEqual([

@@ -17,7 +17,12 @@ describe('POST /v1/chat/completions', () => {
   test('non-stream: the exact object; eos_token → "stop"; the served model id when model is absent', async () => {
     const engine = new FakeEngine();
     const res = await createHandler({ engine, version: '3.3.6' })(
-      post('/v1/chat/completions', { messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: 'x' }] }),
+      post('/v1/chat/completions', {
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: 'x' },
+        ],
+      }),
     );
     expect(res.status).toBe(200);
     expect(await res.text()).toBe(
@@ -35,7 +40,13 @@ describe('POST /v1/chat/completions', () => {
       post('/v1/chat/completions', {
         max_tokens: 1,
         messages: [
-          { role: 'user', content: [{ type: 'text', text: 'see ' }, { type: 'image_url', image_url: { url: 'u.png' } }] },
+          {
+            role: 'user',
+            content: [
+              { type: 'text', text: 'see ' },
+              { type: 'image_url', image_url: { url: 'u.png' } },
+            ],
+          },
         ],
       }),
     );
@@ -76,8 +87,22 @@ describe('POST /v1/chat/completions', () => {
       message: { role: 'assistant', content: 'ab' },
       logprobs: {
         content: [
-          { token: 'a', logprob: -0.25, top_logprobs: [{ token: 'a', logprob: -0.25 }, { token: 'b', logprob: -1.25 }] },
-          { token: 'b', logprob: -0.5, top_logprobs: [{ token: 'b', logprob: -0.5 }, { token: 'c', logprob: -1.5 }] },
+          {
+            token: 'a',
+            logprob: -0.25,
+            top_logprobs: [
+              { token: 'a', logprob: -0.25 },
+              { token: 'b', logprob: -1.25 },
+            ],
+          },
+          {
+            token: 'b',
+            logprob: -0.5,
+            top_logprobs: [
+              { token: 'b', logprob: -0.5 },
+              { token: 'c', logprob: -1.5 },
+            ],
+          },
         ],
       },
       finish_reason: 'length',
@@ -88,13 +113,17 @@ describe('POST /v1/chat/completions', () => {
     const res = await createHandler({ engine: new FakeEngine() })(
       post('/v1/chat/completions', {
         model: 'tgi',
-        messages: [{ role: 'user', content: 'go' }, { role: 'assistant', content: 'y' }],
+        messages: [
+          { role: 'user', content: 'go' },
+          { role: 'assistant', content: 'y' },
+        ],
         stream: true,
         stream_options: { include_usage: true },
       }),
     );
     expect(res.headers.get('content-type')).toBe('text/event-stream');
-    const head = '{"object":"chat.completion.chunk","id":"","created":1735689600,"model":"test/fake-model","system_fingerprint":"0.1.0-native"';
+    const head =
+      '{"object":"chat.completion.chunk","id":"","created":1735689600,"model":"test/fake-model","system_fingerprint":"0.1.0-native"';
     expect(await res.text()).toBe(
       `data: ${head},"choices":[{"index":0,"delta":{"role":"assistant","content":"z"},"logprobs":null,"finish_reason":null}],"usage":null}\n\n` +
         `data: ${head},"choices":[{"index":0,"delta":{"role":"assistant","content":""},"logprobs":null,"finish_reason":"stop"}],"usage":null}\n\n` +
@@ -130,7 +159,9 @@ describe('POST /v1/chat/completions', () => {
       post('/v1/chat/completions', { messages: hi, temperature: 0, presence_penalty: 0.5, max_tokens: 1 }),
     );
     expect(engine.requests[0].sampling).toEqual({ doSample: false, repetitionPenalty: 2.5 });
-    const invalid = await createHandler({ engine })(post('/v1/chat/completions', { messages: hi, presence_penalty: -2 }));
+    const invalid = await createHandler({ engine })(
+      post('/v1/chat/completions', { messages: hi, presence_penalty: -2 }),
+    );
     expect(await invalid.json()).toEqual({
       error: 'Input validation error: `repetition_penalty` must be strictly positive',
       error_type: 'validation',
@@ -142,7 +173,10 @@ describe('POST /v1/chat/completions', () => {
       post('/v1/chat/completions', { messages: [{ role: 'bad', content: 'x' }], stream: true }),
     );
     expect(res.status).toBe(422);
-    expect(await res.json()).toEqual({ error: 'Template error: Conversation roles must alternate', error_type: 'template_error' });
+    expect(await res.json()).toEqual({
+      error: 'Template error: Conversation roles must alternate',
+      error_type: 'template_error',
+    });
     const none = await createHandler({ engine: new FakeEngine({ hasChatTemplate: false }) })(
       post('/v1/chat/completions', { messages: hi }),
     );
@@ -177,7 +211,9 @@ describe('POST /v1/chat/completions', () => {
         type: 'object',
         properties: {
           function: {
-            anyOf: [{ type: 'object', properties: { _name: { type: 'string', const: 'get_weather' } }, required: ['_name'] }],
+            anyOf: [
+              { type: 'object', properties: { _name: { type: 'string', const: 'get_weather' } }, required: ['_name'] },
+            ],
           },
         },
         required: ['function'],

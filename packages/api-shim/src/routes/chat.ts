@@ -1,6 +1,12 @@
 /** `POST /v1/chat/completions`: chat template in, the native generation, chat objects out. */
 import { chatParameters, responseModel } from '../chat/parameters';
-import { type ChatEnvelope, type ChatCompletionChunkJson, chatChunk, chatCompletion, usageChunk } from '../chat/responses';
+import {
+  type ChatEnvelope,
+  type ChatCompletionChunkJson,
+  chatChunk,
+  chatCompletion,
+  usageChunk,
+} from '../chat/responses';
 import { renderChat } from '../chat/template';
 import { toolChatChunks, toolChatCompletion } from '../chat/tool-chat';
 import { servedModelId, type ShimContext, systemFingerprint } from '../context';
@@ -15,7 +21,12 @@ import { framesOf } from '../streaming/frames';
 import { sseResponse } from '../streaming/sse';
 import { planChatStructure } from '../structured';
 
-export async function chat(ctx: ShimContext, body: ChatRequestBody, request: Request, startedAt: number): Promise<Response> {
+export async function chat(
+  ctx: ShimContext,
+  body: ChatRequestBody,
+  request: Request,
+  startedAt: number,
+): Promise<Response> {
   ctx.metrics.request();
   // Tool and template errors are plain HTTP errors, streaming or not (they come before any token).
   const tools = planChatStructure(body);
@@ -49,7 +60,12 @@ export async function chat(ctx: ShimContext, body: ChatRequestBody, request: Req
     return sseResponse({ headers, signal: request.signal }, async (sink) => {
       const run = { ctx, info, env, signal: sink.signal, startedAt, includeUsage };
       const frames = tools
-        ? framesOf(toolChatChunks(run, { call: input, plain: plainInput }, shape), chatStreamEncoder, (c) => c, sink.signal)
+        ? framesOf(
+            toolChatChunks(run, { call: input, plain: plainInput }, shape),
+            chatStreamEncoder,
+            (c) => c,
+            sink.signal,
+          )
         : framesOf(runGeneration(ctx, info, input, { mode: 'stream', ...run }), chatStreamEncoder, shape, sink.signal);
       for await (const frame of frames) sink.write(frame);
       sink.write(chatStreamEncoder.end());

@@ -67,7 +67,13 @@ describe('POST /v1/completions', () => {
     const res = await createHandler({ engine: new FakeEngine() })(
       post('/v1/completions', { prompt: ['a', 'X'], stream: true, max_tokens: 2 }),
     );
-    expect(await sseData(res)).toEqual([chunk(0, 'b'), last(0, 'c', 'length', 2, 2), chunk(1, 'Y'), last(1, 'Z', 'length', 2, 2), '[DONE]']);
+    expect(await sseData(res)).toEqual([
+      chunk(0, 'b'),
+      last(0, 'c', 'length', 2, 2),
+      chunk(1, 'Y'),
+      last(1, 'Z', 'length', 2, 2),
+      '[DONE]',
+    ]);
   });
 
   test('stream: a failing prompt reports in the OpenAI shape; the others go on', async () => {
@@ -102,6 +108,9 @@ describe('POST /v1/completions', () => {
       post('/v1/completions', { prompt: ['a', ''], max_tokens: 1 }),
     );
     expect(res.status).toBe(422);
-    expect(await res.json()).toEqual({ error: 'Input validation error: `inputs` cannot be empty', error_type: 'validation' });
+    expect(await res.json()).toEqual({
+      error: 'Input validation error: `inputs` cannot be empty',
+      error_type: 'validation',
+    });
   });
 });

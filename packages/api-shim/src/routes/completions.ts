@@ -6,7 +6,13 @@ import { servedModelId, type ShimContext, systemFingerprint } from '../context';
 import { modelReady } from '../generation/ready';
 import { generate, type GenerationInput, type GenerationResult, runGeneration } from '../generation/run';
 import { readJson } from '../http/body';
-import { computeCharacters, type GenerationHeaderValues, generationHeaderValues, headersOf, streamHeaders } from '../http/headers';
+import {
+  computeCharacters,
+  type GenerationHeaderValues,
+  generationHeaderValues,
+  headersOf,
+  streamHeaders,
+} from '../http/headers';
 import { jsonResponse, unixSeconds } from '../http/responses';
 import { type CompletionRequestBody, decodeCompletionRequest } from '../schema/requests';
 import { completionStreamEncoder } from '../streaming/encoders';
@@ -72,7 +78,10 @@ export async function completions(
   // TGI sums each generation's headers (and, like TGI, sends no x-compute-time here).
   const sums = {} as GenerationHeaderValues;
   for (const { result } of results) {
-    for (const [name, value] of Object.entries(generationHeaderValues(result)) as [keyof GenerationHeaderValues, number][]) {
+    for (const [name, value] of Object.entries(generationHeaderValues(result)) as [
+      keyof GenerationHeaderValues,
+      number,
+    ][]) {
       sums[name] = (sums[name] ?? 0) + value;
     }
   }
@@ -80,5 +89,10 @@ export async function completions(
 }
 
 export async function completionsRoute(ctx: ShimContext, request: Request, startedAt: number): Promise<Response> {
-  return completions(ctx, await readJson(request, decodeCompletionRequest, ctx.config.payloadLimit), request, startedAt);
+  return completions(
+    ctx,
+    await readJson(request, decodeCompletionRequest, ctx.config.payloadLimit),
+    request,
+    startedAt,
+  );
 }

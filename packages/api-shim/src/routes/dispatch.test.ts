@@ -4,16 +4,24 @@ import { FakeEngine, get, post } from '../../test/fake-engine';
 import { routePath } from '.';
 
 async function summary(res: Response) {
-  return { status: res.status, allow: res.headers.get('allow'), type: res.headers.get('content-type'), body: await res.text() };
+  return {
+    status: res.status,
+    allow: res.headers.get('allow'),
+    type: res.headers.get('content-type'),
+    body: await res.text(),
+  };
 }
 
 describe('404 and 405 with empty bodies', () => {
   const handler = createHandler({ engine: new FakeEngine() });
 
-  test.each(['/nope', '/generate/', '/v1/chat', '/v1/models/x', '/api/generate'])('unknown path %s → 404', async (path) => {
-    expect(await summary(await handler(get(path)))).toEqual({ status: 404, allow: null, type: null, body: '' });
-    expect((await handler(post(path, {}))).status).toBe(404);
-  });
+  test.each(['/nope', '/generate/', '/v1/chat', '/v1/models/x', '/api/generate'])(
+    'unknown path %s → 404',
+    async (path) => {
+      expect(await summary(await handler(get(path)))).toEqual({ status: 404, allow: null, type: null, body: '' });
+      expect((await handler(post(path, {}))).status).toBe(404);
+    },
+  );
 
   test.each([
     ['GET', '/generate', 'POST'],
@@ -41,10 +49,23 @@ describe('404 and 405 with empty bodies', () => {
 
 describe('API key', () => {
   const handler = createHandler({ engine: new FakeEngine(), apiKey: 'S3cret' });
-  const generationRoutes = ['/', '/generate', '/generate_stream', '/v1/chat/completions', '/v1/completions', '/invocations', '/tokenize'];
+  const generationRoutes = [
+    '/',
+    '/generate',
+    '/generate_stream',
+    '/v1/chat/completions',
+    '/v1/completions',
+    '/invocations',
+    '/tokenize',
+  ];
 
   test.each(generationRoutes)('POST %s without the key → 401, empty', async (path) => {
-    expect(await summary(await handler(post(path, { inputs: 'a' })))).toEqual({ status: 401, allow: null, type: null, body: '' });
+    expect(await summary(await handler(post(path, { inputs: 'a' })))).toEqual({
+      status: 401,
+      allow: null,
+      type: null,
+      body: '',
+    });
     const wrong = await handler(post(path, { inputs: 'a' }, { headers: { authorization: 'Bearer nope' } }));
     expect(wrong.status).toBe(401);
   });

@@ -47,7 +47,10 @@ describe('POST /generate', () => {
   test('decoder_input_details: prefill logprobs (the first is null); top_n_tokens: top_tokens per token', async () => {
     const engine = new FakeEngine();
     const res = await createHandler({ engine })(
-      post('/generate', { inputs: 'y', parameters: { decoder_input_details: true, top_n_tokens: 2, max_new_tokens: 1 } }),
+      post('/generate', {
+        inputs: 'y',
+        parameters: { decoder_input_details: true, top_n_tokens: 2, max_new_tokens: 1 },
+      }),
     );
     expect(await res.json()).toEqual({
       generated_text: 'z',
@@ -69,7 +72,9 @@ describe('POST /generate', () => {
   test('finish reasons: length first, then eos, then stop sequences (the stop string stays in the text)', async () => {
     const handler = createHandler({ engine: new FakeEngine() });
     const reason = async (inputs: string, parameters: object) => {
-      const body = await (await handler(post('/generate', { inputs, parameters: { details: true, ...parameters } }))).json();
+      const body = await (
+        await handler(post('/generate', { inputs, parameters: { details: true, ...parameters } }))
+      ).json();
       return [body.generated_text, body.details.finish_reason];
     };
     expect(await reason('x', { max_new_tokens: 3 })).toEqual(['yz', 'length']);
@@ -81,7 +86,8 @@ describe('POST /generate', () => {
   test('sampling reports its seed', async () => {
     const handler = createHandler({ engine: new FakeEngine() });
     const seed = async (parameters: object) =>
-      (await (await handler(post('/generate', { inputs: 'x', parameters: { details: true, ...parameters } }))).json()).details.seed;
+      (await (await handler(post('/generate', { inputs: 'x', parameters: { details: true, ...parameters } }))).json())
+        .details.seed;
     expect(await seed({ do_sample: true, seed: 5 })).toBe(5);
     expect(await seed({ temperature: 0.5 })).toBe(1234);
     expect(await seed({ temperature: 1 })).toBe(null);
@@ -177,7 +183,9 @@ describe('POST /generate_stream', () => {
     const res = await createHandler({ engine: new FakeEngine({ dropFinish: true }) })(
       post('/generate_stream', { inputs: 'y', parameters: { max_new_tokens: 1 } }),
     );
-    expect((await sseData(res)).at(-1)).toBe('{"error":"Incomplete generation stream","error_type":"incomplete_generation_stream"}');
+    expect((await sseData(res)).at(-1)).toBe(
+      '{"error":"Incomplete generation stream","error_type":"incomplete_generation_stream"}',
+    );
   });
 });
 
@@ -185,13 +193,15 @@ describe('POST /', () => {
   test('non-stream: an array, return_full_text true by default', async () => {
     const handler = createHandler({ engine: new FakeEngine() });
     expect(await (await handler(post('/', { inputs: 'wxy' }))).json()).toEqual([{ generated_text: 'wxyz' }]);
-    expect(await (await handler(post('/', { inputs: 'wxy', parameters: { return_full_text: false } }))).json()).toEqual([
-      { generated_text: 'z' },
-    ]);
+    expect(await (await handler(post('/', { inputs: 'wxy', parameters: { return_full_text: false } }))).json()).toEqual(
+      [{ generated_text: 'z' }],
+    );
   });
 
   test('stream: true is /generate_stream (with the full text by default)', async () => {
-    const res = await createHandler({ engine: new FakeEngine() })(post('/', { inputs: 'y', stream: true, parameters: { max_new_tokens: 1 } }));
+    const res = await createHandler({ engine: new FakeEngine() })(
+      post('/', { inputs: 'y', stream: true, parameters: { max_new_tokens: 1 } }),
+    );
     expect(res.headers.get('content-type')).toBe('text/event-stream');
     expect(await sseData(res)).toEqual([
       '{"index":1,"token":{"id":122,"text":"z","logprob":-0.25,"special":false},"generated_text":"yz","details":null}',

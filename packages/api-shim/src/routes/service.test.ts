@@ -96,7 +96,9 @@ describe('info routes', () => {
       object: 'list',
       data: [{ id: 'my/model', object: 'model', created: 0, owned_by: 'my/model' }],
     });
-    expect(() => createHandler({ engine: new FakeEngine(), maxInputTokens: 40, maxTotalTokens: 40 })).toThrow(RangeError);
+    expect(() => createHandler({ engine: new FakeEngine(), maxInputTokens: 40, maxTotalTokens: 40 })).toThrow(
+      RangeError,
+    );
   });
 
   test('GET /health, / and /ping: 200 empty when ready, 503 otherwise', async () => {
@@ -131,7 +133,9 @@ describe('POST /invocations', () => {
   test('dispatches on the body: generate (as POST /), chat, completions', async () => {
     const handler = createHandler({ engine: new FakeEngine() });
     expect(await (await handler(post('/invocations', { inputs: 'xy' }))).json()).toEqual([{ generated_text: 'xyz' }]);
-    const chat = await (await handler(post('/invocations', { messages: [{ role: 'user', content: 'a' }], max_tokens: 1 }))).json();
+    const chat = await (
+      await handler(post('/invocations', { messages: [{ role: 'user', content: 'a' }], max_tokens: 1 }))
+    ).json();
     expect(chat.object).toBe('chat.completion');
     const completion = await (await handler(post('/invocations', { prompt: 'a', max_tokens: 1 }))).json();
     expect(completion.object).toBe('text_completion');
@@ -150,7 +154,10 @@ describe('concurrency and loading', () => {
     const first = handler(post('/generate', { inputs: 'A', parameters: { max_new_tokens: 5 } }));
     await new Promise((r) => setTimeout(r, 0));
     const second = await handler(post('/generate', { inputs: 'a' }));
-    expect([second.status, await second.json()]).toEqual([429, { error: 'Model is overloaded', error_type: 'overloaded' }]);
+    expect([second.status, await second.json()]).toEqual([
+      429,
+      { error: 'Model is overloaded', error_type: 'overloaded' },
+    ]);
     const stream = await handler(post('/generate_stream', { inputs: 'a' }));
     expect(await sseData(stream)).toEqual(['{"error":"Model is overloaded","error_type":"overloaded"}']);
     expect((await first).status).toBe(200);
@@ -162,7 +169,9 @@ describe('concurrency and loading', () => {
     const engine = new FakeEngine({ state: 'loading' });
     const handler = createHandler({ engine });
     let settled = false;
-    const pending = handler(post('/generate', { inputs: 'y', parameters: { max_new_tokens: 1 } })).finally(() => (settled = true));
+    const pending = handler(post('/generate', { inputs: 'y', parameters: { max_new_tokens: 1 } })).finally(
+      () => (settled = true),
+    );
     await new Promise((r) => setTimeout(r, 10));
     expect(settled).toBe(false);
     engine.finishLoading();
@@ -207,7 +216,9 @@ describe('aborts reach the engine', () => {
 
   test('cancelling a stream’s reader stops its generation', async () => {
     const engine = new FakeEngine();
-    const res = await createHandler({ engine })(post('/v1/chat/completions', { messages: [{ role: 'user', content: 'A' }], stream: true }));
+    const res = await createHandler({ engine })(
+      post('/v1/chat/completions', { messages: [{ role: 'user', content: 'A' }], stream: true }),
+    );
     const reader = res.body!.getReader();
     await reader.read();
     await reader.cancel();
@@ -218,7 +229,9 @@ describe('aborts reach the engine', () => {
   test('aborting a streamed request stops its generation', async () => {
     const engine = new FakeEngine();
     const controller = new AbortController();
-    const res = await createHandler({ engine })(post('/generate_stream', { inputs: 'A' }, { signal: controller.signal }));
+    const res = await createHandler({ engine })(
+      post('/generate_stream', { inputs: 'A' }, { signal: controller.signal }),
+    );
     const reader = res.body!.getReader();
     await reader.read();
     controller.abort();
@@ -243,7 +256,14 @@ describe('best_of, grammar and watermark', () => {
     });
     const body = await answer({ best_of: 2, do_sample: true, max_new_tokens: 2, details: true });
     expect(engine.requests).toHaveLength(2);
-    expect(Object.keys(body.details)).toEqual(['finish_reason', 'generated_tokens', 'seed', 'prefill', 'tokens', 'best_of_sequences']);
+    expect(Object.keys(body.details)).toEqual([
+      'finish_reason',
+      'generated_tokens',
+      'seed',
+      'prefill',
+      'tokens',
+      'best_of_sequences',
+    ]);
     expect(body.details.best_of_sequences).toEqual([
       {
         generated_text: 'bc',

@@ -11,7 +11,10 @@ import { decodeChatRequest, decodeGenerateRequest } from '../schema/requests';
 import { planChatStructure } from '../structured';
 
 /** TGI's `SimpleToken`: `text` is the slice of the input's UTF-8 bytes [start, stop), decoded lossily. */
-export function simpleTokens(text: string, spans: TokenSpan[]): { id: number; text: string; start: number; stop: number }[] {
+export function simpleTokens(
+  text: string,
+  spans: TokenSpan[],
+): { id: number; text: string; start: number; stop: number }[] {
   const bytes = new TextEncoder().encode(text);
   const decoder = new TextDecoder();
   return spans.map(({ id, start, stop }) => ({ id, text: decoder.decode(bytes.subarray(start, stop)), start, stop }));

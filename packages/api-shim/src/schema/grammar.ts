@@ -51,4 +51,3 @@ export function grammarDecoder(openai: boolean): Decoder<Grammar> {
     }
   };
 }
-

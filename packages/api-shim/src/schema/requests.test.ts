@@ -20,7 +20,10 @@ function fails(decode: (v: unknown, at: []) => unknown, value: unknown): string 
 
 describe('GenerateRequest', () => {
   test('no parameters key: TGI samples; a parameters object: booleans default to false', () => {
-    expect(decodeRoot(decodeGenerateRequest, { inputs: 'a' })).toEqual({ inputs: 'a', parameters: defaultParameters() });
+    expect(decodeRoot(decodeGenerateRequest, { inputs: 'a' })).toEqual({
+      inputs: 'a',
+      parameters: defaultParameters(),
+    });
     expect(decodeRoot(decodeGenerateRequest, { inputs: 'a', parameters: {}, unknown: 1 }).parameters).toEqual({
       do_sample: false,
       stop: [],
@@ -67,7 +70,9 @@ describe('GenerateRequest', () => {
   });
 
   test('f32 fields are rounded to single precision', () => {
-    expect(decodeRoot(decodeGenerateRequest, { inputs: 'a', parameters: { top_p: 0.999999999 } }).parameters.top_p).toBe(1);
+    expect(
+      decodeRoot(decodeGenerateRequest, { inputs: 'a', parameters: { top_p: 0.999999999 } }).parameters.top_p,
+    ).toBe(1);
   });
 });
 
@@ -86,12 +91,30 @@ describe('ChatRequest', () => {
   test('message shapes', () => {
     const chat = decodeRoot(decodeChatRequest, {
       messages: [
-        { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image_url', image_url: { url: 'u' } }], name: 'n' },
-        { role: 'assistant', content: null, tool_calls: [{ id: '0', type: 'function', function: { name: 'f', arguments: '{}' } }] },
+        {
+          role: 'user',
+          content: [
+            { type: 'text', text: 'a' },
+            { type: 'image_url', image_url: { url: 'u' } },
+          ],
+          name: 'n',
+        },
+        {
+          role: 'assistant',
+          content: null,
+          tool_calls: [{ id: '0', type: 'function', function: { name: 'f', arguments: '{}' } }],
+        },
       ],
     });
     expect(chat.messages).toEqual([
-      { role: 'user', content: [{ type: 'text', text: 'a' }, { type: 'image_url', image_url: { url: 'u' } }], name: 'n' },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'a' },
+          { type: 'image_url', image_url: { url: 'u' } },
+        ],
+        name: 'n',
+      },
       { role: 'assistant', tool_calls: [{ id: '0', type: 'function', function: { name: 'f', arguments: '{}' } }] },
     ]);
     expect(fails(decodeChatRequest, { messages: [{ role: 'user' }] })).toBe(
@@ -109,16 +132,21 @@ describe('ChatRequest', () => {
   });
 
   test('stop must be an array; tool_choice forms; OpenAI response_format forms', () => {
-    expect(fails(decodeChatRequest, { messages: [], stop: 'x' })).toBe('stop: invalid type: string "x", expected a sequence');
+    expect(fails(decodeChatRequest, { messages: [], stop: 'x' })).toBe(
+      'stop: invalid type: string "x", expected a sequence',
+    );
     const choice = (tool_choice: unknown) => decodeRoot(decodeChatRequest, { messages: [], tool_choice }).tool_choice;
     expect(choice(null)).toEqual({ type: 'auto' });
     expect(choice('none')).toEqual({ type: 'none' });
     expect(choice('required')).toEqual({ type: 'required' });
     expect(choice('get_weather')).toEqual({ type: 'function', name: 'get_weather' });
     expect(choice({ type: 'function', function: { name: 'f' } })).toEqual({ type: 'function', name: 'f' });
-    const format = (response_format: unknown) => decodeRoot(decodeChatRequest, { messages: [], response_format }).response_format;
+    const format = (response_format: unknown) =>
+      decodeRoot(decodeChatRequest, { messages: [], response_format }).response_format;
     expect(format({ type: 'json_object' })).toEqual({ type: 'json_object' });
-    expect(format({ type: 'json_schema', json_schema: { name: 'n', schema: { properties: {} }, strict: true } })).toEqual({
+    expect(
+      format({ type: 'json_schema', json_schema: { name: 'n', schema: { properties: {} }, strict: true } }),
+    ).toEqual({
       type: 'json_schema',
       value: { name: 'n', schema: { properties: {} } },
     });
@@ -149,6 +177,8 @@ describe('/invocations picks the first shape that decodes', () => {
   });
 
   test('none matches', () => {
-    expect(fails(decodeInvocationRequest, { text: 'a' })).toBe('data did not match any variant of untagged enum SagemakerRequest');
+    expect(fails(decodeInvocationRequest, { text: 'a' })).toBe(
+      'data did not match any variant of untagged enum SagemakerRequest',
+    );
   });
 });

@@ -118,7 +118,11 @@ export interface Tool {
 }
 
 /** `tool_choice`: null/"auto", "none", "required", a tool name, or `{"type":"function","function":{"name"}}`. */
-export type ToolChoice = { type: 'auto' } | { type: 'none' } | { type: 'required' } | { type: 'function'; name: string };
+export type ToolChoice =
+  | { type: 'auto' }
+  | { type: 'none' }
+  | { type: 'required' }
+  | { type: 'function'; name: string };
 
 export interface ChatRequestBody {
   model?: string;

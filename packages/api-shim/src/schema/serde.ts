@@ -46,7 +46,8 @@ function rustDebugString(s: string): string {
 export function unexpected(value: unknown): string {
   if (value === null || value === undefined) return 'null';
   if (typeof value === 'boolean') return `boolean \`${value}\``;
-  if (typeof value === 'number') return Number.isInteger(value) ? `integer \`${value}\`` : `floating point \`${value}\``;
+  if (typeof value === 'number')
+    return Number.isInteger(value) ? `integer \`${value}\`` : `floating point \`${value}\``;
   if (typeof value === 'string') return `string ${rustDebugString(value)}`;
   if (Array.isArray(value)) return 'sequence';
   return 'map';

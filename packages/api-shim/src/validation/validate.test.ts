@@ -125,7 +125,7 @@ describe('validation rules, each with its exact message', () => {
 
   test('max_best_of 1 disables best_of on this endpoint', () => {
     expect(() => checkEndpointRules(params({ best_of: 2 }), 'single', { maxBestOf: 1 })).toThrow(
-      P + '`best_of` != 1 is not allowed for this endpoint',
+      `${P}\`best_of\` != 1 is not allowed for this endpoint`,
     );
   });
 
@@ -138,14 +138,16 @@ describe('validation rules, each with its exact message', () => {
       max_new_tokens: 0,
       grammar: { type: 'json' as const, value: 5 },
     };
-    expect(await message(all, '')).toBe(P + '`temperature` must be strictly positive');
-    expect(await message({ ...all, temperature: 0.5 }, '')).toBe(P + '`repetition_penalty` must be strictly positive');
-    expect(await message({ top_k: 0, max_new_tokens: 0 }, '')).toBe(P + '`top_k` must be strictly positive');
-    expect(await message({ max_new_tokens: 0 }, '')).toBe(P + '`max_new_tokens` must be strictly positive');
+    expect(await message(all, '')).toBe(`${P}\`temperature\` must be strictly positive`);
+    expect(await message({ ...all, temperature: 0.5 }, '')).toBe(
+      `${P}\`repetition_penalty\` must be strictly positive`,
+    );
+    expect(await message({ top_k: 0, max_new_tokens: 0 }, '')).toBe(`${P}\`top_k\` must be strictly positive`);
+    expect(await message({ max_new_tokens: 0 }, '')).toBe(`${P}\`max_new_tokens\` must be strictly positive`);
     // Rule 0 comes before everything.
-    expect(await message({ best_of: 3, temperature: -1 })).toBe(P + '`best_of` must be > 0 and <= 2. Given: 3');
+    expect(await message({ best_of: 3, temperature: -1 })).toBe(`${P}\`best_of\` must be > 0 and <= 2. Given: 3`);
     // Rule 14 before 15: 11 tokens with the default max_new_tokens (20 − 11 = 9) pass 14 and fail 15.
-    expect(await message({}, 'hello world')).toBe(P + '`inputs` must have less than 10 tokens. Given: 11');
+    expect(await message({}, 'hello world')).toBe(`${P}\`inputs\` must have less than 10 tokens. Given: 11`);
   });
 
   test('rule 1 counts any SET sampling parameter, even at its neutral value', async () => {

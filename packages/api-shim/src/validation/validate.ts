@@ -47,7 +47,11 @@ function invalid(detail: string): ApiError {
  * Rule 0, the endpoint rules, which TGI checks before taking a concurrency slot (so a refused best_of
  * is a 422 even when the server is full). Also the first thing `validate` checks.
  */
-export function checkEndpointRules(parameters: GenerateParameters, mode: Mode, limits: Pick<Limits, 'maxBestOf'>): void {
+export function checkEndpointRules(
+  parameters: GenerateParameters,
+  mode: Mode,
+  limits: Pick<Limits, 'maxBestOf'>,
+): void {
   if (mode === 'stream') {
     if ((parameters.best_of ?? 1) !== 1) throw invalid('`best_of` != 1 is not supported when streaming tokens');
     if (parameters.decoder_input_details) {

@@ -47,7 +47,10 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     if (event instanceof ErrorEvent) return;
     closed = true;
     shutDown(
-      new EngineError('terminated', "The engine's worker could not start: its script did not load. Check the connection and reload the page."),
+      new EngineError(
+        'terminated',
+        "The engine's worker could not start: its script did not load. Check the connection and reload the page.",
+      ),
     );
   });
   /** A worker call as a call of the engine: counted for idle(), and refused once terminated. */
@@ -74,18 +77,17 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
 
   const load = (loadOptions: LoadOptions, onEvent?: (event: LoadEvent) => void): Promise<ModelInfo> => {
     state = { state: 'loading', model: loadOptions.model };
-    const attempt = api
-      .load(loadOptions, onEvent && Comlink.proxy(onEvent), globalThis.location?.href ?? '')
-      .then(
-        (info) => {
-          if (loading === attempt) state = { state: 'ready', info };
-          return info;
-        },
-        (error: unknown) => {
-          if (loading === attempt) state = { state: 'failed', model: loadOptions.model, error: toEngineError(error, 'load') };
-          throw error;
-        },
-      );
+    const attempt = api.load(loadOptions, onEvent && Comlink.proxy(onEvent), globalThis.location?.href ?? '').then(
+      (info) => {
+        if (loading === attempt) state = { state: 'ready', info };
+        return info;
+      },
+      (error: unknown) => {
+        if (loading === attempt)
+          state = { state: 'failed', model: loadOptions.model, error: toEngineError(error, 'load') };
+        throw error;
+      },
+    );
     loading = attempt;
     return attempt;
   };
@@ -147,7 +149,12 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     terminate() {
       if (closed) return;
       closed = true;
-      shutDown(new EngineError('terminated', 'The engine was shut down (terminate() was called); load a model in a new engine.'));
+      shutDown(
+        new EngineError(
+          'terminated',
+          'The engine was shut down (terminate() was called); load a model in a new engine.',
+        ),
+      );
       remote[Comlink.releaseProxy]();
       worker.terminate();
     },

@@ -1,4 +1,5 @@
 import { DynamicCache, type PreTrainedModel } from '@huggingface/transformers';
+import type { LoadedModel } from '../model/load';
 import { ForwardPass } from './forward';
 import { bytesPerPosition, type HostKv, slicePositions, toTensor } from './kv';
 
@@ -93,4 +94,15 @@ function sharedPrefix(a: readonly number[], b: readonly number[]): number {
   let i = 0;
   while (i < n && a[i] === b[i]) i++;
   return i;
+}
+
+/** A loaded model with its prefix cache: what sequences and the scheduler run on. */
+export interface ServingModel extends LoadedModel {
+  /** Past sequences' keys and values, for later prompts' shared prefixes. */
+  prefixes: PrefixCache;
+}
+
+/** The model, ready to serve: its prefix cache starts empty (sized by the model's batching bounds). */
+export function withPrefixCache(loaded: LoadedModel): ServingModel {
+  return { ...loaded, prefixes: new PrefixCache(loaded.model, loaded.batching.prefixCacheBytes) };
 }

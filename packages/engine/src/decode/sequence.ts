@@ -1,11 +1,11 @@
 import { createGrammarConstraint, type GrammarConstraint } from '../grammar/constraint';
-import type { LoadedModel } from '../model/load';
 import type { FinishReason, GenerateEvent, GeneratedToken, GenerateRequest, PrefillToken } from '../protocol/types';
 import { StoppingCriteria } from '../sampling/finish';
 import { logprobOf, softmaxStats } from '../sampling/logprobs';
 import { createTokenChooser, type TokenChooser } from '../sampling/next-token';
 import { IncrementalDecoder } from '../tokenizer/incremental-decoder';
 import type { ForwardPass } from './forward';
+import type { ServingModel } from './prefix-cache';
 
 /**
  * One request's generation state, owned by the scheduler: its sampling (seeded RNG, penalties,
@@ -37,7 +37,7 @@ export class Sequence {
   private prefill: PrefillToken[] | undefined;
 
   constructor(
-    readonly loaded: LoadedModel,
+    readonly loaded: ServingModel,
     readonly request: GenerateRequest,
     private readonly emit: (event: GenerateEvent) => void,
     readonly signal: AbortSignal,

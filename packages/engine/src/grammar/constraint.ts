@@ -28,7 +28,7 @@ export async function createGrammarConstraint(model: GrammarModel, spec: Grammar
       const bits = await matcher.getNextTokenBitmask();
       // The last word's bits past the vocabulary are not forbidden by xgrammar: clear them, so the
       // mask alone says what is allowed (the sampler forbids every id the mask does not cover).
-      if (vocabSize % 32 !== 0) bits[bits.length - 1] &= (1 << vocabSize % 32) - 1;
+      if (vocabSize % 32 !== 0) bits[bits.length - 1] &= (1 << (vocabSize % 32)) - 1;
       return bits;
     },
     accept(id) {

@@ -7,14 +7,14 @@ import Ajv from 'ajv';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BENCH } from '../../tools/test-model/config';
-import type { LoadedModel } from '../model/load';
+import type { ServingModel } from '../decode/prefix-cache';
 import type { EngineError } from '../protocol/errors';
 import type { GrammarSpec } from '../protocol/types';
 import { applyGrammarMask } from '../sampling/grammar-mask';
 import { createGrammarConstraint } from './constraint';
 import { EOS, loadTestModel, run } from '../testing/tiny-model';
 
-let tiny: LoadedModel;
+let tiny: ServingModel;
 beforeAll(async () => {
   tiny = await loadTestModel();
 }, 60_000);
@@ -60,7 +60,10 @@ describe('constrained greedy decoding (exact)', () => {
   });
 
   it('max_new_tokens may cut the output (finish: length)', async () => {
-    const r = await run(tiny, 'Hi ', { grammar: json({ type: 'object', properties: { a: { type: 'string' } } }), maxNewTokens: 4 });
+    const r = await run(tiny, 'Hi ', {
+      grammar: json({ type: 'object', properties: { a: { type: 'string' } } }),
+      maxNewTokens: 4,
+    });
     expect(r.text).toBe('{"a"');
     expect(r.finish.finishReason).toBe('length');
   });
@@ -85,7 +88,9 @@ describe('grammars xgrammar refuses', () => {
       message: expect.stringMatching(/^Cannot find field \$defs in /),
     });
     // Unsatisfiable: no value can be in [5, 2].
-    expect(await refused(json({ type: 'object', properties: { a: { type: 'integer', minimum: 5, maximum: 2 } } }))).toEqual({
+    expect(
+      await refused(json({ type: 'object', properties: { a: { type: 'integer', minimum: 5, maximum: 2 } } })),
+    ).toEqual({
       kind: 'grammar',
       message: 'Invalid range: minimum greater than maximum',
     });
@@ -109,7 +114,10 @@ describe('the vocabulary mask', () => {
 
   it('costs well under a millisecond per token on a 32,000-token vocabulary', async () => {
     const bench = await loadTestModel(BENCH, { withWeights: false });
-    const schema = { type: 'object', properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } } };
+    const schema = {
+      type: 'object',
+      properties: { name: { type: 'string' }, tags: { type: 'array', items: { type: 'string' } } },
+    };
     const constraint = await createGrammarConstraint({ ...bench, vocabSize: 32000 }, json(schema));
     const ids = bench.tokenizer.encode('{"name":"hello world, this is a longer string","tags":["a","bb","ccc"]}', {
       add_special_tokens: false,

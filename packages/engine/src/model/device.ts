@@ -14,7 +14,8 @@ export interface DeviceChoice {
 export async function chooseDevice(requested: Device | 'auto' = 'auto'): Promise<DeviceChoice> {
   if (requested === 'wasm') return { device: 'wasm', reason: 'WASM was requested' };
   const fallback = (why: string): DeviceChoice => {
-    if (requested === 'webgpu') throw new EngineError('unsupported_device', `WebGPU was requested but is not available: ${why}`);
+    if (requested === 'webgpu')
+      throw new EngineError('unsupported_device', `WebGPU was requested but is not available: ${why}`);
     return { device: 'wasm', reason: `WebGPU is not available (${why}); running on WASM` };
   };
   const gpu = (globalThis.navigator as Navigator & { gpu?: GpuLike }).gpu;

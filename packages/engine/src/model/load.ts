@@ -17,7 +17,6 @@ import type {
   ModelInfo,
   SpecialToken,
 } from '../protocol/types';
-import { PrefixCache } from '../decode/prefix-cache';
 import { batchingOptions } from './batching';
 import { EngineError, type EngineErrorKind, isEngineError } from '../protocol/errors';
 import { chooseDevice } from './device';
@@ -33,8 +32,6 @@ export interface LoadedModel {
   eosIds: ReadonlySet<number>;
   /** Added tokens marked special: reported with `special: true` and skipped in generated_text. */
   specialIds: ReadonlySet<number>;
-  /** Past sequences' keys and values, for later prompts' shared prefixes. */
-  prefixes: PrefixCache;
   /** The scheduler's bounds for this model (also in `info.batching`). */
   batching: BatchingOptions;
 }
@@ -134,7 +131,9 @@ async function loadOrThrow(
   const token = (id: number | null | undefined): SpecialToken | null =>
     id == null || id < 0 ? null : { id, content: tokenizer.decode([id], { skip_special_tokens: false }) };
   const template = chatTemplateText(tokenizer);
-  const weightBytes = [...files.values()].filter((f) => /\.onnx(_data)?$/.test(f.file)).reduce((n, f) => n + f.total, 0);
+  const weightBytes = [...files.values()]
+    .filter((f) => /\.onnx(_data)?$/.test(f.file))
+    .reduce((n, f) => n + f.total, 0);
   const batching = batchingOptions(options.batching, {
     text: config.text_config ?? config,
     weightBytes,
@@ -146,7 +145,7 @@ async function loadOrThrow(
     modelType: config.model_type ?? 'unknown',
     device: choice.device,
     deviceReason: choice.reason,
-    dtype: dtype === 'auto' ? configDtype(config) ?? 'auto' : dtype,
+    dtype: dtype === 'auto' ? (configDtype(config) ?? 'auto') : dtype,
     vocabSize: config.vocab_size ?? tokenizer.get_vocab().size,
     maxPositionEmbeddings: contextLength(config, tokenizer),
     bosToken: token(tokenizer.bos_token_id),
@@ -157,8 +156,7 @@ async function loadOrThrow(
     templateUsesTools: /\btools\b/.test(template),
     batching,
   };
-  const prefixes = new PrefixCache(model, batching.prefixCacheBytes);
-  return { model, tokenizer, info, eosIds, specialIds, prefixes, batching };
+  return { model, tokenizer, info, eosIds, specialIds, batching };
 }
 
 /** The config.json fields read here (transformers.js types them loosely). */
@@ -252,16 +250,28 @@ function explainLoadFailure(model: string, error: unknown): EngineError {
   if (kind !== 'load') return typed(kind, `Loading "${model}" failed: ${message}`);
   // A GPU without 16-bit float shaders refuses q4f16/fp16 weights.
   if (/shader-f16|float16|f16 is not supported/i.test(message)) {
-    return typed('unsupported_device', `"${model}" needs 16-bit float shaders (shader-f16), which this GPU lacks: ${message}`);
+    return typed(
+      'unsupported_device',
+      `"${model}" needs 16-bit float shaders (shader-f16), which this GPU lacks: ${message}`,
+    );
   }
   if (/Failed to fetch|NetworkError|network/i.test(message)) {
-    return typed('network', `Could not download "${model}": the network request failed (offline, or the server refused). ${message}`);
+    return typed(
+      'network',
+      `Could not download "${model}": the network request failed (offline, or the server refused). ${message}`,
+    );
   }
   if (/404|not found|could not locate/i.test(message)) {
-    return typed('model_not_found', `"${model}" is missing files (config.json, a tokenizer, onnx/model*.onnx): ${message}`);
+    return typed(
+      'model_not_found',
+      `"${model}" is missing files (config.json, a tokenizer, onnx/model*.onnx): ${message}`,
+    );
   }
   if (/Unsupported model type|not supported/i.test(message)) {
-    return typed('unsupported_architecture', `"${model}" is not a text-generation model transformers.js can run: ${message}`);
+    return typed(
+      'unsupported_architecture',
+      `"${model}" is not a text-generation model transformers.js can run: ${message}`,
+    );
   }
   return typed('load', `Loading "${model}" failed: ${message}`);
 }

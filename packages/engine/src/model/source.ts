@@ -15,13 +15,15 @@ export interface ResolvedSource {
 
 export function resolveSource(source: string, base?: string): ResolvedSource {
   const trimmed = source.trim();
-  if (!trimmed) throw new EngineError('invalid_source', 'No model given: pass a hub id ("org/name") or a model folder URL.');
+  if (!trimmed)
+    throw new EngineError('invalid_source', 'No model given: pass a hub id ("org/name") or a model folder URL.');
   if (!looksLikeUrl(trimmed)) return { id: trimmed, remote: null };
   const url = new URL(trimmed, base);
   const path = url.pathname.replace(/\/+$/, '');
   const cut = path.lastIndexOf('/');
   const folder = path.slice(cut + 1);
-  if (!folder) throw new EngineError('invalid_source', `"${source}" is not a model folder URL (it has no folder name).`);
+  if (!folder)
+    throw new EngineError('invalid_source', `"${source}" is not a model folder URL (it has no folder name).`);
   return {
     id: decodeURIComponent(folder),
     remote: { host: `${url.origin}${path.slice(0, cut + 1)}`, pathTemplate: '{model}/' },

@@ -26,7 +26,9 @@ function storeWithRoomFor(limit: number): UseStore {
 }
 
 const file = (bytes: number, announced = bytes) =>
-  new Response(new Uint8Array(bytes), { headers: { 'content-length': String(announced), 'content-type': 'application/octet-stream' } });
+  new Response(new Uint8Array(bytes), {
+    headers: { 'content-length': String(announced), 'content-type': 'application/octet-stream' },
+  });
 
 describe('weight cache', () => {
   it('stores a file and answers it back with its size; a hit counts only for a file an earlier load stored', async () => {
@@ -56,7 +58,9 @@ describe('weight cache', () => {
     await cache.put('https://x/m/tokenizer.json', file(2_000));
     await cache.put('https://x/m/onnx/model.onnx', file(446_400));
     await cache.put('https://x/m/late.json', file(1_500));
-    expect(cache.quotaError?.message).toMatch(/^Not enough storage to cache model\.onnx \(446\.4 kB\)\. Free some space/);
+    expect(cache.quotaError?.message).toMatch(
+      /^Not enough storage to cache model\.onnx \(446\.4 kB\)\. Free some space/,
+    );
     expect(await cache.match('https://x/m/small.json')).toBeDefined();
     expect(await cache.match('https://x/m/onnx/model.onnx')).toBeUndefined();
   });

@@ -22,7 +22,10 @@ describe('errors across comlink', () => {
         throw new EngineError('grammar', 'Regex parsing error at position 3');
       },
     });
-    const error = await remote.compileGrammar().then(() => null, (e: unknown) => e);
+    const error = await remote.compileGrammar().then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(EngineError);
     expect(error).toMatchObject({ kind: 'grammar', name: 'EngineError', message: 'Regex parsing error at position 3' });
     expect((error as Error).stack).toContain('compileGrammar');
@@ -40,7 +43,11 @@ describe('errors across comlink', () => {
         throw 'plain words';
       },
     });
-    const settle = (p: Promise<unknown>) => p.then(() => null, (e: EngineError) => [e.kind, e.name, e.message]);
+    const settle = (p: Promise<unknown>) =>
+      p.then(
+        () => null,
+        (e: EngineError) => [e.kind, e.name, e.message],
+      );
     expect(await Promise.all([settle(remote.abort()), settle(remote.bug()), settle(remote.text())])).toEqual([
       ['aborted', 'AbortError', 'stopped'],
       ['internal', 'EngineError', 'x is undefined'],
@@ -58,9 +65,17 @@ describe('the wire form', () => {
   it('is plain data that rebuilds the same error', () => {
     const original = new EngineError('storage_full', 'Not enough storage');
     const wire = toWire(original);
-    expect(structuredClone(wire)).toEqual({ kind: 'storage_full', message: 'Not enough storage', stack: original.stack });
+    expect(structuredClone(wire)).toEqual({
+      kind: 'storage_full',
+      message: 'Not enough storage',
+      stack: original.stack,
+    });
     const rebuilt = fromWire(structuredClone(wire));
-    expect([rebuilt.kind, rebuilt.message, rebuilt.stack]).toEqual(['storage_full', 'Not enough storage', original.stack]);
+    expect([rebuilt.kind, rebuilt.message, rebuilt.stack]).toEqual([
+      'storage_full',
+      'Not enough storage',
+      original.stack,
+    ]);
   });
 
   it('names an unnamed failure with the fallback the caller gives', () => {

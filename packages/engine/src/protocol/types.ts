@@ -34,7 +34,6 @@ export interface BatchingOptions {
   prefixCacheBytes: number;
 }
 
-
 /** A snapshot of the scheduler, for /metrics. */
 export interface BatchStats {
   queueSize: number;

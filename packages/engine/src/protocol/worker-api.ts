@@ -6,7 +6,10 @@ import type { GenerateEvent, GenerateRequest } from './types';
 export type WireEvent = GenerateEvent | ({ type: 'error' } & WireError);
 
 /** The Engine calls comlink carries as they are: same arguments, same results. */
-export type ServedCalls = Pick<Engine, 'tokenize' | 'applyChatTemplate' | 'listCachedModels' | 'deleteCachedModel' | 'batchStats'>;
+export type ServedCalls = Pick<
+  Engine,
+  'tokenize' | 'applyChatTemplate' | 'listCachedModels' | 'deleteCachedModel' | 'batchStats'
+>;
 
 /**
  * What the engine worker exposes over comlink: the wire form of `Engine`. Where comlink cannot

@@ -32,7 +32,10 @@ describe('createTokenChooser: greedy', () => {
   it('with no logprob wanted, skips the softmax: same token, logprob 0, unless top tokens are asked', () => {
     const quiet = createTokenChooser({ doSample: false, repetitionPenalty: 2 }, 3, [1], { logprobs: false });
     expect(quiet.next(Float32Array.from([1, 3, 2]), 0)).toEqual({ id: 2, logprob: 0, top: [] });
-    const withTop = createTokenChooser({ doSample: false }, 3, [], { logprobs: false }).next(Float32Array.from([1, 3, 2]), 1);
+    const withTop = createTokenChooser({ doSample: false }, 3, [], { logprobs: false }).next(
+      Float32Array.from([1, 3, 2]),
+      1,
+    );
     expect(withTop.logprob).toBeCloseTo(3 - lse([1, 3, 2]), 6);
   });
 

@@ -195,7 +195,14 @@ function distancesFrom(center: number, scores: Float32Array, ids: Int32Array, n:
 }
 
 /** H = −Σ p log p over the n gathered tokens (HF's `nansum` skips the −inf × 0 terms). */
-function entropyOf(scores: Float32Array, ids: Int32Array, weights: Float64Array, n: number, sum: number, lse: number): number {
+function entropyOf(
+  scores: Float32Array,
+  ids: Int32Array,
+  weights: Float64Array,
+  n: number,
+  sum: number,
+  lse: number,
+): number {
   let entropy = 0;
   for (let j = 0; j < n; j++) entropy -= (weights[j] / sum) * (scores[ids[j]] - lse);
   return entropy;

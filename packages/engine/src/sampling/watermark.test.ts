@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTestModel, run } from '../testing/tiny-model';
-import type { LoadedModel } from '../model/load';
+import type { ServingModel } from '../decode/prefix-cache';
 import { applyWatermark, greenList, WatermarkScratch } from './watermark';
 
 describe('green lists', () => {
@@ -32,7 +32,7 @@ describe('green lists', () => {
 });
 
 describe('sampled text', () => {
-  let tiny: LoadedModel;
+  let tiny: ServingModel;
   beforeAll(async () => {
     tiny = await loadTestModel();
   }, 60_000);
@@ -43,7 +43,12 @@ describe('sampled text', () => {
     let total = 0;
     for (let seed = 1; seed <= 20; seed++) {
       const prompt = 'A';
-      const r = await run(tiny, prompt, { sampling: { doSample: true, seed }, maxNewTokens: 40, watermark, ignoreEos: true });
+      const r = await run(tiny, prompt, {
+        sampling: { doSample: true, seed },
+        maxNewTokens: 40,
+        watermark,
+        ignoreEos: true,
+      });
       let previous = tiny.tokenizer.encode(prompt).at(-1)!;
       for (const id of r.ids) {
         if (greenList(previous, 271).includes(id)) green++;

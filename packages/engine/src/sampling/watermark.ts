@@ -27,7 +27,11 @@ export class WatermarkScratch {
  * The green ids after `previousId` in a vocabulary of `vocabSize`: the first ⌊γ·V⌋ entries of a
  * seeded shuffle (a view into `scratch`, valid until its next use). Only that prefix is shuffled.
  */
-export function greenList(previousId: number, vocabSize: number, scratch = new WatermarkScratch(vocabSize)): Int32Array {
+export function greenList(
+  previousId: number,
+  vocabSize: number,
+  scratch = new WatermarkScratch(vocabSize),
+): Int32Array {
   const { permutation } = scratch;
   for (let i = 0; i < vocabSize; i++) permutation[i] = i;
   const rng = createRng(WATERMARK_HASH_KEY * previousId);

@@ -1,11 +1,11 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LoadedModel } from '../model/load';
+import type { ServingModel } from '../decode/prefix-cache';
 import type { FinishEvent, GenerateRequest, TokenEvent } from '../protocol/types';
 import { loadTestModel } from '../testing/tiny-model';
 import { Scheduler } from './scheduler';
 
 // The real test model through transformers.js (onnxruntime-node: CPU tensors, as on WASM).
-let tiny: LoadedModel;
+let tiny: ServingModel;
 beforeAll(async () => {
   tiny = await loadTestModel();
 }, 60_000);

@@ -2,7 +2,7 @@ import { RunningBatch } from '../decode/batch';
 import { readback } from '../decode/forward';
 import type { HostKv } from '../decode/kv';
 import { Sequence } from '../decode/sequence';
-import type { LoadedModel } from '../model/load';
+import type { ServingModel } from '../decode/prefix-cache';
 import type { BatchStats, GenerateEvent, GenerateRequest } from '../protocol/types';
 import { admitCount } from './admission';
 import { abortError, yieldToEventLoop } from './yield';
@@ -49,7 +49,7 @@ export class Scheduler {
 
   /** Run one generation; resolves after its finish event, rejects on error or abort (at once). */
   generate(
-    loaded: LoadedModel,
+    loaded: ServingModel,
     request: GenerateRequest,
     emit: (e: GenerateEvent) => void,
     signal: AbortSignal,

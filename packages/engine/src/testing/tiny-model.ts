@@ -1,6 +1,6 @@
 /**
  * Unit-test support: the project's test model loaded in Node through transformers.js (CPU,
- * onnxruntime-node), wrapped as the worker's `LoadedModel`, and a helper that runs a request
+ * onnxruntime-node), wrapped as the worker's `ServingModel`, and a helper that runs a request
  * through the engine's own scheduler on it — the grammar engine, sampler and model are real.
  */
 import { mkdtemp } from 'node:fs/promises';
@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
 import { type ModelSpec, TINY } from '../../tools/test-model/config';
 import { ensureModel } from '../../tools/test-model/write-model';
-import { PrefixCache } from '../decode/prefix-cache';
-import type { LoadedModel } from '../model/load';
+import { type ServingModel, withPrefixCache } from '../decode/prefix-cache';
 import type { FinishEvent, GenerateRequest, ModelInfo, TokenEvent } from '../protocol/types';
 import { batchingOptions } from '../model/batching';
 import { Scheduler } from '../scheduler/scheduler';
@@ -31,19 +30,18 @@ async function modelFolder(config: ModelSpec): Promise<string> {
   return config.name;
 }
 
-export async function loadTestModel(config: ModelSpec = TINY, { withWeights = true } = {}): Promise<LoadedModel> {
+export async function loadTestModel(config: ModelSpec = TINY, { withWeights = true } = {}): Promise<ServingModel> {
   const id = await modelFolder(config);
   const tokenizer = await AutoTokenizer.from_pretrained(id);
   const model = withWeights
     ? await AutoModelForCausalLM.from_pretrained(id, { dtype: 'fp32' })
-    : (null as unknown as LoadedModel['model']);
+    : (null as unknown as ServingModel['model']);
   // Both test models end with the same 7 special tokens, `</s>` second (tools/test-model/README.md).
   const { vocabSize } = config;
   const specialIds = new Set(Array.from({ length: 7 }, (_, i) => vocabSize - 7 + i));
   const eosIds = new Set([vocabSize - 6]);
   const batching = batchingOptions({}, { text: {}, weightBytes: 0, kvBytesPerValue: 4, contextLength: 256 });
-  const prefixes = new PrefixCache(model, batching.prefixCacheBytes);
-  return { model, tokenizer, eosIds, specialIds, info: { vocabSize } as ModelInfo, prefixes, batching };
+  return withPrefixCache({ model, tokenizer, eosIds, specialIds, info: { vocabSize } as ModelInfo, batching });
 }
 
 export interface Generation {
@@ -55,7 +53,11 @@ export interface Generation {
 
 const scheduler = new Scheduler();
 
-export async function run(loaded: LoadedModel, prompt: string, request: Partial<GenerateRequest>): Promise<Generation> {
+export async function run(
+  loaded: ServingModel,
+  prompt: string,
+  request: Partial<GenerateRequest>,
+): Promise<Generation> {
   const inputIds = loaded.tokenizer.encode(prompt);
   const tokens: TokenEvent[] = [];
   let finish: FinishEvent | undefined;

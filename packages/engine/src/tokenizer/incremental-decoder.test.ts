@@ -64,7 +64,12 @@ describe('IncrementalDecoder: byte-level BPE', () => {
 describe('IncrementalDecoder: sentencepiece (Metaspace)', () => {
   // "▁" marks a space; like the Metaspace decoder, the first piece of a decoded sequence loses it.
   const pieces = ['<s>', '▁Hello', '▁world', '!', '▁', 'again'];
-  const sentencepiece = (ids: number[]) => ids.map((id) => pieces[id]).join('').replace(/▁/g, ' ').replace(/^ /, '');
+  const sentencepiece = (ids: number[]) =>
+    ids
+      .map((id) => pieces[id])
+      .join('')
+      .replace(/▁/g, ' ')
+      .replace(/^ /, '');
 
   it('keeps the leading space of tokens, the first generated one included', () => {
     const decoder = new IncrementalDecoder(sentencepiece, [0, 1]);

@@ -1,6 +1,7 @@
 /// <reference lib="webworker" />
 import * as Comlink from 'comlink';
-import { loadModel, type LoadedModel } from '../model/load';
+import { type ServingModel, withPrefixCache } from '../decode/prefix-cache';
+import { loadModel } from '../model/load';
 import { runtimeFailure } from '../model/runtime-failure';
 import { deleteCachedModel, listCachedModels } from '../model/weight-cache';
 import { registerErrorTransfer } from '../protocol/error-transfer';
@@ -14,9 +15,9 @@ import { ortFiles } from './ort-files';
 
 const scheduler = new Scheduler();
 const running = new Map<number, AbortController>();
-let current: Promise<LoadedModel> | null = null;
+let current: Promise<ServingModel> | null = null;
 
-function model(): Promise<LoadedModel> {
+function model(): Promise<ServingModel> {
   if (!current) throw new EngineError('not_loaded', 'No model is loaded: call load() first.');
   return current;
 }
@@ -28,7 +29,9 @@ const api: WorkerApi = {
     const next = scheduler.exclusive(async () => {
       await previous?.then(async (old) => (old.prefixes.clear(), old.model.dispose())).catch(() => undefined);
       const emit = (event: LoadEvent) => void onEvent?.(event);
-      return loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl);
+      return withPrefixCache(
+        await loadModel(options, { mjs: absolute(ortFiles.mjs), wasm: absolute(ortFiles.wasm) }, emit, baseUrl),
+      );
     });
     next.finally(() => release(onEvent)).catch(() => undefined);
     next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);

@@ -110,7 +110,8 @@ export function referenceForward(spec: ModelSpec, weights: ModelWeights, input: 
     const allowed = (s: number, t: number) => t <= past + s && input.attentionMask[b][t] !== 0;
 
     const x = new Float32Array(seq * h);
-    for (let s = 0; s < seq; s++) x.set(weights.embed.subarray(input.inputIds[b][s] * h, (input.inputIds[b][s] + 1) * h), s * h);
+    for (let s = 0; s < seq; s++)
+      x.set(weights.embed.subarray(input.inputIds[b][s] * h, (input.inputIds[b][s] + 1) * h), s * h);
 
     weights.layers.forEach((layer, l) => {
       const hn = rmsNorm(x, seq, h, layer.inputNorm, spec.rmsNormEps);
@@ -122,7 +123,10 @@ export function referenceForward(spec: ModelSpec, weights: ModelWeights, input: 
 
       // present = past ++ new, laid out [kvHeads, total, headDim] for this batch row.
       const keys = present[l].key.subarray(b * numKvHeads * total * headDim, (b + 1) * numKvHeads * total * headDim);
-      const values = present[l].value.subarray(b * numKvHeads * total * headDim, (b + 1) * numKvHeads * total * headDim);
+      const values = present[l].value.subarray(
+        b * numKvHeads * total * headDim,
+        (b + 1) * numKvHeads * total * headDim,
+      );
       for (let kv = 0; kv < numKvHeads; kv++) {
         if (input.past) {
           const from = (b * numKvHeads + kv) * past * headDim;

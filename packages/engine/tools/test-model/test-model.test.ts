@@ -45,7 +45,8 @@ afterAll(async () => {
   await rm(modelsDir, { recursive: true, force: true });
 });
 
-const int64 = (rows: number[][]) => new Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [rows.length, rows[0].length]);
+const int64 = (rows: number[][]) =>
+  new Tensor('int64', BigInt64Array.from(rows.flat(), BigInt), [rows.length, rows[0].length]);
 const rowsOf = (t: Tensor) => (t.tolist() as bigint[][]).map((row) => row.map(Number));
 const encode = (text: string, add_special_tokens = true) => rowsOf(tokenizer(text, { add_special_tokens }).input_ids);
 
@@ -63,9 +64,12 @@ describe('generator', () => {
     const other = await mkdtemp(join(tmpdir(), 'inpage-models-'));
     try {
       expect((await ensureModel(TINY, other)).written).toBe(true);
-      const files = async (dir: string) => (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
+      const files = async (dir: string) =>
+        (await readdir(dir, { recursive: true, withFileTypes: true })).filter((e) => e.isFile());
       const built = await files(join(other, TINY.name));
-      expect(built.map((e) => e.name).sort()).toEqual((await files(join(modelsDir, TINY.name))).map((e) => e.name).sort());
+      expect(built.map((e) => e.name).sort()).toEqual(
+        (await files(join(modelsDir, TINY.name))).map((e) => e.name).sort(),
+      );
       for (const entry of built) {
         const file = join(entry.parentPath, entry.name);
         // Buffer.equals: toEqual walks a 400 KB buffer element by element, which takes seconds.
@@ -120,7 +124,13 @@ describe('tokenizer', () => {
       { role: 'system', content: 'Be brief.' },
       { role: 'user', content: 'Hi' },
       { role: 'assistant', content: 'Hello!' },
-      { role: 'user', content: [{ type: 'text', text: 'Bye ' }, { type: 'text', text: 'now' }] },
+      {
+        role: 'user',
+        content: [
+          { type: 'text', text: 'Bye ' },
+          { type: 'text', text: 'now' },
+        ],
+      },
     ];
     expect(render(chat, { add_generation_prompt: true })).toBe(
       '<s><|system|>\nBe brief.<|end|>\n<|user|>\nHi<|end|>\n<|assistant|>\nHello!<|end|>\n<|user|>\nBye now<|end|>\n<|assistant|>\n',
@@ -129,7 +139,15 @@ describe('tokenizer', () => {
 
     const tools = [{ type: 'function', function: { name: 'get_weather', parameters: { type: 'object' } } }];
     const toolCalls = [{ id: '0', type: 'function', function: { name: 'get_weather', arguments: { city: 'Paris' } } }];
-    expect(render([{ role: 'user', content: 'Weather?' }, { role: 'assistant', content: null, tool_calls: toolCalls }], { tools })).toBe(
+    expect(
+      render(
+        [
+          { role: 'user', content: 'Weather?' },
+          { role: 'assistant', content: null, tool_calls: toolCalls },
+        ],
+        { tools },
+      ),
+    ).toBe(
       '<s><|system|>\nYou can call these tools:\n' +
         '{"type": "function", "function": {"name": "get_weather", "parameters": {"type": "object"}}}\n<|end|>\n' +
         '<|user|>\nWeather?<|end|>\n' +
@@ -169,7 +187,11 @@ describe('ONNX graph vs reference forward pass', () => {
     const attentionMask = rowsOf(batch.attention_mask);
     expect(attentionMask[0][0]).toBe(0); // left padding
     const out = await model({ input_ids: batch.input_ids, attention_mask: batch.attention_mask });
-    const ref = referenceForward(TINY, weights, { inputIds, attentionMask, positionIds: positionIdsFromMask(attentionMask, inputIds[0].length) });
+    const ref = referenceForward(TINY, weights, {
+      inputIds,
+      attentionMask,
+      positionIds: positionIdsFromMask(attentionMask, inputIds[0].length),
+    });
     expectClose(out.logits, ref.logits);
 
     // The next step feeds the cache back in, renamed present.* → past_key_values.*.
@@ -209,13 +231,22 @@ describe('ONNX graph vs reference forward pass', () => {
     };
     for (let i = 0; i < TINY.numLayers; i++) {
       for (const kind of ['key', 'value']) {
-        feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [1, TINY.numKvHeads, 0, TINY.headDim]);
+        feeds[`past_key_values.${i}.${kind}`] = new ort.Tensor('float32', new Float32Array(0), [
+          1,
+          TINY.numKvHeads,
+          0,
+          TINY.headDim,
+        ]);
       }
     }
     const { logits } = await session.run(feeds);
     await session.release();
     const mask = [inputIds[0].map(() => 1)];
-    expectClose(logits, referenceForward(TINY, weights, { inputIds, attentionMask: mask, positionIds: positionIdsFromMask(mask, seq) }).logits);
+    expectClose(
+      logits,
+      referenceForward(TINY, weights, { inputIds, attentionMask: mask, positionIds: positionIdsFromMask(mask, seq) })
+        .logits,
+    );
   });
 });
 
@@ -239,7 +270,9 @@ describe('greedy rule', () => {
   });
 
   it('answers a chat prompt with the alphabet then </s>', async () => {
-    const inputs = tokenizer.apply_chat_template([{ role: 'user', content: 'Hi!' }], { add_generation_prompt: true }) as never;
+    const inputs = tokenizer.apply_chat_template([{ role: 'user', content: 'Hi!' }], {
+      add_generation_prompt: true,
+    }) as never;
     const { text, ids } = await greedy(inputs, 40);
     expect(text).toBe('abcdefghijklmnopqrstuvwxyz');
     expect(ids.at(-1)).toBe(EOS_ID);
@@ -260,7 +293,11 @@ describe('greedy rule', () => {
     for (let n = 0; n < 40; n++) {
       const ids = [264, ...Array.from({ length: 63 }, () => random.int(TINY.vocabSize))];
       const mask = [ids.map(() => 1)];
-      const { logits } = referenceForward(TINY, weights, { inputIds: [ids], attentionMask: mask, positionIds: positionIdsFromMask(mask, ids.length) });
+      const { logits } = referenceForward(TINY, weights, {
+        inputIds: [ids],
+        attentionMask: mask,
+        positionIds: positionIdsFromMask(mask, ids.length),
+      });
       ids.forEach((id, s) => {
         const row = logits.subarray(s * TINY.vocabSize, (s + 1) * TINY.vocabSize);
         const target = ruleNext(vocab, id);

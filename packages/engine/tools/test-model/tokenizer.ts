@@ -163,7 +163,8 @@ export function buildVocab(spec: ModelSpec): Vocab {
   const { specials } = spec.chat;
   const mergeCount = spec.vocabSize - 256 - specials.length;
   const merges = spec.weights === 'rule' ? TINY_MERGES : generatedMerges(mergeCount, new Random(`${spec.seed}/merges`));
-  if (merges.length !== mergeCount) throw new Error(`${spec.name}: vocabSize needs ${mergeCount} merges, have ${merges.length}`);
+  if (merges.length !== mergeCount)
+    throw new Error(`${spec.name}: vocabSize needs ${mergeCount} merges, have ${merges.length}`);
   const tokens = [...BYTE_TO_CHAR, ...merges.map(([a, b]) => a + b), ...specials];
   if (new Set(tokens).size !== tokens.length) throw new Error(`${spec.name}: duplicate tokens`);
   return { format: spec.chat, tokens, merges, firstSpecialId: 256 + merges.length };

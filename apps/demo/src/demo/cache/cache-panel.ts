@@ -31,20 +31,34 @@ export function mountCachePanel(root: HTMLElement, session: Session): void {
     if (failed) status.textContent = '';
     failed = false;
     deleteAll.disabled = models.length === 0;
-    fill(list, models.length === 0
-      ? h('li', { class: 'muted' }, 'No model is cached yet.')
-      : models.map((model) => h('li', { 'data-model': model.modelId },
-          h('span', { class: 'mono' }, displayName(model.modelId)),
-          h('span', { class: 'muted' }, `${formatBytes(model.bytes)} · ${model.files.length} files`),
-          h('button', { type: 'button', class: 'danger small', 'aria-label': `Delete ${displayName(model.modelId)}`, onclick: () => void remove(model.modelId) }, 'Delete'),
-        )));
+    fill(
+      list,
+      models.length === 0
+        ? h('li', { class: 'muted' }, 'No model is cached yet.')
+        : models.map((model) =>
+            h(
+              'li',
+              { 'data-model': model.modelId },
+              h('span', { class: 'mono' }, displayName(model.modelId)),
+              h('span', { class: 'muted' }, `${formatBytes(model.bytes)} · ${model.files.length} files`),
+              h(
+                'button',
+                { type: 'button', class: 'danger small', 'aria-label': `Delete ${displayName(model.modelId)}`, onclick: () => void remove(model.modelId) },
+                'Delete',
+              ),
+            ),
+          ),
+    );
     const estimate = await navigator.storage?.estimate?.();
-    fill(quota, estimate?.quota
-      ? [
-          h('label', { for: 'quota-meter' }, `Storage: ${formatBytes(estimate.usage ?? 0)} used of ${formatBytes(estimate.quota)} available to this site`),
-          h('meter', { id: 'quota-meter', min: 0, max: estimate.quota, value: estimate.usage ?? 0 }),
-        ]
-      : h('p', { class: 'muted' }, 'This browser does not report its storage quota.'));
+    fill(
+      quota,
+      estimate?.quota
+        ? [
+            h('label', { for: 'quota-meter' }, `Storage: ${formatBytes(estimate.usage ?? 0)} used of ${formatBytes(estimate.quota)} available to this site`),
+            h('meter', { id: 'quota-meter', min: 0, max: estimate.quota, value: estimate.usage ?? 0 }),
+          ]
+        : h('p', { class: 'muted' }, 'This browser does not report its storage quota.'),
+    );
   }
 
   /** A deleted model keeps running if loaded; it downloads again on its next load. */

@@ -30,11 +30,18 @@ export function mountChatPanel(root: HTMLElement, session: Session): void {
   };
   for (const input of [system, temperature, maxTokens]) input.addEventListener('change', onSettings);
 
-  const settings = h('details', { class: 'settings' }, h('summary', {}, 'System prompt and settings'),
-    h('label', { for: ids.system }, 'System prompt'), system,
-    h('div', { class: 'row' },
+  const settings = h(
+    'details',
+    { class: 'settings' },
+    h('summary', {}, 'System prompt and settings'),
+    h('label', { for: ids.system }, 'System prompt'),
+    system,
+    h(
+      'div',
+      { class: 'row' },
       h('div', { class: 'grow' }, h('label', { for: ids.temperature }, 'Temperature (0 = greedy)'), temperature),
-      h('div', { class: 'grow' }, h('label', { for: ids.maxTokens }, 'Max new tokens'), maxTokens)),
+      h('div', { class: 'grow' }, h('label', { for: ids.maxTokens }, 'Max new tokens'), maxTokens),
+    ),
   );
   const list = h('div', { class: 'messages', role: 'log', 'aria-label': 'Conversation', 'aria-live': 'polite' });
   const input = h('textarea', { id: ids.input, rows: 2, placeholder: 'Message the model (Enter sends, Shift+Enter for a new line)' });
@@ -43,8 +50,14 @@ export function mountChatPanel(root: HTMLElement, session: Session): void {
   const regenerate = h('button', { type: 'button', onclick: () => void regenerateLast() }, 'Regenerate');
   const clear = h('button', { type: 'button', class: 'danger', onclick: () => clearAll() }, 'Clear');
   const errorBox = h('div');
-  const form = h('form', { class: 'composer', onsubmit: (event: Event) => (event.preventDefault(), void submit()) },
-    h('label', { for: ids.input, class: 'visually-hidden' }, 'Message'), input, send, stop);
+  const form = h(
+    'form',
+    { class: 'composer', onsubmit: (event: Event) => (event.preventDefault(), void submit()) },
+    h('label', { for: ids.input, class: 'visually-hidden' }, 'Message'),
+    input,
+    send,
+    stop,
+  );
   input.addEventListener('keydown', (event) => {
     if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
       event.preventDefault();
@@ -55,9 +68,12 @@ export function mountChatPanel(root: HTMLElement, session: Session): void {
 
   let streamingText: Text | null = null;
   function render() {
-    fill(list, conversation.messages.length === 0
-      ? h('p', { class: 'empty' }, 'Say something. With the built-in test model every reply is the alphabet — proof that the whole path works.')
-      : conversation.messages.map((message, i) => bubble(message, i === conversation.messages.length - 1 && controller !== null)));
+    fill(
+      list,
+      conversation.messages.length === 0
+        ? h('p', { class: 'empty' }, 'Say something. With the built-in test model every reply is the alphabet — proof that the whole path works.')
+        : conversation.messages.map((message, i) => bubble(message, i === conversation.messages.length - 1 && controller !== null)),
+    );
     list.scrollTop = list.scrollHeight;
     const busy = controller !== null;
     send.hidden = busy;
@@ -69,10 +85,13 @@ export function mountChatPanel(root: HTMLElement, session: Session): void {
   function bubble(message: ChatMessage, streaming: boolean) {
     const text = document.createTextNode(message.content);
     if (streaming) streamingText = text;
-    return h('div', { class: `message ${message.role}${streaming ? ' streaming' : ''}`, 'data-role': message.role },
+    return h(
+      'div',
+      { class: `message ${message.role}${streaming ? ' streaming' : ''}`, 'data-role': message.role },
       h('span', { class: 'visually-hidden' }, message.role === 'user' ? 'You: ' : 'Model: '),
       h('span', { class: 'text' }, text),
-      message.role === 'assistant' && !streaming && statsLine(message));
+      message.role === 'assistant' && !streaming && statsLine(message),
+    );
   }
 
   async function submit() {
@@ -112,7 +131,14 @@ export function mountChatPanel(root: HTMLElement, session: Session): void {
     let tokens = 0;
     try {
       const stream = await client.chat.completions.create(
-        { model: 'tgi', messages, stream: true, temperature: conversation.temperature, max_tokens: conversation.maxTokens, stream_options: { include_usage: true } },
+        {
+          model: 'tgi',
+          messages,
+          stream: true,
+          temperature: conversation.temperature,
+          max_tokens: conversation.maxTokens,
+          stream_options: { include_usage: true },
+        },
         { signal: current.signal },
       );
       for await (const chunk of stream) {
@@ -138,8 +164,16 @@ export function mountChatPanel(root: HTMLElement, session: Session): void {
         // serving, the load's own failure (typed) says what is wrong.
         const { serving, error: loadError } = session.state();
         const { title, advice, detail } = explain(serving === null && loadError != null ? loadError : error);
-        fill(errorBox, h('div', { class: 'callout error', role: 'alert' }, h('strong', {}, title), h('p', {}, advice),
-          h('details', {}, h('summary', {}, 'Details'), detail)));
+        fill(
+          errorBox,
+          h(
+            'div',
+            { class: 'callout error', role: 'alert' },
+            h('strong', {}, title),
+            h('p', {}, advice),
+            h('details', {}, h('summary', {}, 'Details'), detail),
+          ),
+        );
       }
     } finally {
       controller = null;

@@ -15,16 +15,23 @@ export function mountModelPanel(root: HTMLElement, session: Session, initial: Lo
   const pickerId = uid('model');
   const customId = uid('custom');
   const deviceId = uid('device');
-  const picker = h('select', { id: pickerId },
+  const picker = h(
+    'select',
+    { id: pickerId },
     catalogue.map((entry, i) => h('option', { value: String(i) }, `${entry.name} · ${formatBytes(entry.sizeBytes)}`)),
     h('option', { value: OTHER }, 'Another model: hub id or folder URL…'),
   );
   const custom = h('input', {
-    id: customId, type: 'text', placeholder: 'onnx-community/Qwen2.5-0.5B-Instruct or https://…/my-model/',
-    autocomplete: 'off', spellcheck: 'false',
+    id: customId,
+    type: 'text',
+    placeholder: 'onnx-community/Qwen2.5-0.5B-Instruct or https://…/my-model/',
+    autocomplete: 'off',
+    spellcheck: 'false',
   });
   const customField = h('div', {}, h('label', { for: customId }, 'Hub id or model folder URL'), custom);
-  const device = h('select', { id: deviceId },
+  const device = h(
+    'select',
+    { id: deviceId },
     h('option', { value: 'auto' }, 'Auto (WebGPU, else WASM)'),
     h('option', { value: 'webgpu' }, 'WebGPU'),
     h('option', { value: 'wasm' }, 'WASM (CPU)'),
@@ -35,17 +42,22 @@ export function mountModelPanel(root: HTMLElement, session: Session, initial: Lo
   const progress = h('div', { 'aria-live': 'polite' });
   const messages = h('div');
 
-  const form = h('form', {
-    onsubmit: (event: Event) => {
-      event.preventDefault();
-      const request = selectedRequest();
-      if (!request.model) return custom.focus();
-      rememberInUrl(request);
-      session.load(request);
+  const form = h(
+    'form',
+    {
+      onsubmit: (event: Event) => {
+        event.preventDefault();
+        const request = selectedRequest();
+        if (!request.model) return custom.focus();
+        rememberInUrl(request);
+        session.load(request);
+      },
     },
-  },
-    h('label', { for: pickerId }, 'Model'), picker, customField,
-    h('label', { for: deviceId }, 'Device'), device,
+    h('label', { for: pickerId }, 'Model'),
+    picker,
+    customField,
+    h('label', { for: deviceId }, 'Device'),
+    device,
     about,
     h('div', { class: 'row' }, load, cancel),
   );
@@ -57,9 +69,7 @@ export function mountModelPanel(root: HTMLElement, session: Session, initial: Lo
   function selectedRequest(): LoadRequest {
     const entry = selectedEntry();
     const choice = device.value as Device | 'auto';
-    return entry
-      ? { model: entry.id, dtype: entry.dtype, device: choice }
-      : { model: custom.value.trim(), device: choice };
+    return entry ? { model: entry.id, dtype: entry.dtype, device: choice } : { model: custom.value.trim(), device: choice };
   }
 
   /** The picker starts on what the URL asked for (a catalogue entry when it is one). */
@@ -92,7 +102,8 @@ export function mountModelPanel(root: HTMLElement, session: Session, initial: Lo
     load.disabled = loading !== null;
     cancel.hidden = loading === null;
     fill(progress, loading ? renderProgress(loading) : state.serving ? renderLoaded(state) : null);
-    fill(messages,
+    fill(
+      messages,
       state.error != null && renderError(state.error),
       state.warnings.map((w) => h('div', { class: 'callout warn', role: 'status' }, h('strong', {}, explainWarning(w).title), h('p', {}, w.message))),
       state.notice && h('p', { class: 'muted', role: 'status' }, state.notice),
@@ -107,38 +118,61 @@ function renderProgress(loading: NonNullable<SessionState['loading']>) {
   const summary = loading.meter.summary(now);
   const percent = summary.percent;
   const overall = [
-    summary.total === 0 ? 'Starting…' : percent === null ? `${formatBytes(summary.loaded)} so far` : `${formatBytes(summary.loaded)} of ${formatBytes(summary.total)}`,
+    summary.total === 0
+      ? 'Starting…'
+      : percent === null
+        ? `${formatBytes(summary.loaded)} so far`
+        : `${formatBytes(summary.loaded)} of ${formatBytes(summary.total)}`,
     percent !== null && `${Math.floor(percent)}%`,
     summary.bytesPerSecond > 0 && formatRate(summary.bytesPerSecond),
-  ].filter(Boolean).join(' · ');
+  ]
+    .filter(Boolean)
+    .join(' · ');
   const overallBar = h('progress', { max: 100, 'aria-label': 'Overall download progress' });
   if (percent !== null) overallBar.value = percent;
-  return h('div', { class: 'progress-overall', 'data-testid': 'load-progress' },
-    h('p', {}, 'Loading ', h('span', { class: 'mono' }, loading.request.model),
-      loading.device ? ` on ${deviceName(loading.device.device)}` : ''),
+  return h(
+    'div',
+    { class: 'progress-overall', 'data-testid': 'load-progress' },
+    h('p', {}, 'Loading ', h('span', { class: 'mono' }, loading.request.model), loading.device ? ` on ${deviceName(loading.device.device)}` : ''),
     overallBar,
     h('p', { class: 'muted', 'data-testid': 'progress-overall' }, overall),
-    h('ul', { class: 'files', 'aria-label': 'Files' }, summary.files.map((file) => {
-      const bar = h('progress', { max: Math.max(file.total, 1), 'aria-label': `${file.file} progress` });
-      if (file.total > 0) bar.value = file.loaded;
-      const amount = file.fromCache
-        ? `${formatBytes(file.total || file.loaded)}, from cache`
-        : file.total > 0 ? `${formatBytes(file.loaded)} / ${formatBytes(file.total)}` : formatBytes(file.loaded);
-      return h('li', { 'data-file': file.file }, h('span', { class: 'mono' }, file.file), h('span', { class: 'muted' }, file.done ? `✓ ${amount}` : amount), bar);
-    })),
+    h(
+      'ul',
+      { class: 'files', 'aria-label': 'Files' },
+      summary.files.map((file) => {
+        const bar = h('progress', { max: Math.max(file.total, 1), 'aria-label': `${file.file} progress` });
+        if (file.total > 0) bar.value = file.loaded;
+        const amount = file.fromCache
+          ? `${formatBytes(file.total || file.loaded)}, from cache`
+          : file.total > 0
+            ? `${formatBytes(file.loaded)} / ${formatBytes(file.total)}`
+            : formatBytes(file.loaded);
+        return h(
+          'li',
+          { 'data-file': file.file },
+          h('span', { class: 'mono' }, file.file),
+          h('span', { class: 'muted' }, file.done ? `✓ ${amount}` : amount),
+          bar,
+        );
+      }),
+    ),
   );
 }
 
 function renderLoaded(state: SessionState) {
   const info = state.serving!;
-  return h('p', { class: 'muted', 'data-testid': 'loaded' }, 'Serving ', h('span', { class: 'mono' }, displayName(info.modelId)),
-    ` on ${deviceName(info.device)}, ${info.dtype}.`);
+  return h(
+    'p',
+    { class: 'muted', 'data-testid': 'loaded' },
+    'Serving ',
+    h('span', { class: 'mono' }, displayName(info.modelId)),
+    ` on ${deviceName(info.device)}, ${info.dtype}.`,
+  );
 }
 
 function renderError(error: unknown) {
   const { title, advice, detail } = explain(error);
-  return h('div', { class: 'callout error', role: 'alert' }, h('strong', {}, title), h('p', {}, advice),
-    h('details', {}, h('summary', {}, 'Details'), detail));
+  return h('div', { class: 'callout error', role: 'alert' }, h('strong', {}, title), h('p', {}, advice), h('details', {}, h('summary', {}, 'Details'), detail));
 }
 
 export function deviceName(device: Device): string {

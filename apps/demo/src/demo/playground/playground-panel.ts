@@ -18,8 +18,11 @@ export function mountPlaygroundPanel(root: HTMLElement, session: Session): void 
   let kind: SnippetKind = 'fetch';
   let controller: AbortController | null = null;
 
-  const picker = h('select', { id: ids.route }, routes.map((r) =>
-    h('option', { value: r.id }, `${r.method} ${r.path}${r.id.endsWith('-stream') && r.path.startsWith('/v1') ? ' (stream)' : ''}`)));
+  const picker = h(
+    'select',
+    { id: ids.route },
+    routes.map((r) => h('option', { value: r.id }, `${r.method} ${r.path}${r.id.endsWith('-stream') && r.path.startsWith('/v1') ? ' (stream)' : ''}`)),
+  );
   const summary = h('p', { class: 'muted' });
   const target = h('p', { class: 'mono', 'data-testid': 'request-line' });
   const body = h('textarea', { id: ids.body, class: 'code', spellcheck: 'false', autocomplete: 'off' });
@@ -32,21 +35,46 @@ export function mountPlaygroundPanel(root: HTMLElement, session: Session): void 
   const headers = h('pre', { 'aria-label': 'Response headers' });
   const output = h('pre', { 'data-testid': 'response-body', 'aria-label': 'Response body', tabindex: 0 });
   const code = h('pre', { 'data-testid': 'snippet', 'aria-label': 'The same call as code' });
-  const kinds = h('div', { class: 'subtabs', role: 'group', 'aria-label': 'Code flavour' }, snippetKinds.map((k) =>
-    h('button', { type: 'button', class: 'small', 'data-kind': k.kind, onclick: () => ((kind = k.kind), showSnippet()) }, k.label)));
+  const kinds = h(
+    'div',
+    { class: 'subtabs', role: 'group', 'aria-label': 'Code flavour' },
+    snippetKinds.map((k) => h('button', { type: 'button', class: 'small', 'data-kind': k.kind, onclick: () => ((kind = k.kind), showSnippet()) }, k.label)),
+  );
 
-  root.append(h('div', { class: 'split' },
-    h('div', {},
-      h('h2', {}, 'Request'),
-      h('label', { for: ids.route }, 'Route'), picker, summary, target, bodyField,
-      h('div', { class: 'row' }, send, stop, reset)),
-    h('div', {},
-      h('h2', {}, 'Response'), status,
-      h('details', {}, h('summary', {}, 'Headers'), headers), output,
-      h('h3', {}, 'The same call as code'), kinds, code,
-      h('div', { class: 'row' }, copyButton(() => code.textContent ?? '', 'Copy the code'),
-        h('span', { class: 'muted' }, `curl cannot reach a page: its snippet targets a real TGI at ${REAL_TGI}.`))),
-  ));
+  root.append(
+    h(
+      'div',
+      { class: 'split' },
+      h(
+        'div',
+        {},
+        h('h2', {}, 'Request'),
+        h('label', { for: ids.route }, 'Route'),
+        picker,
+        summary,
+        target,
+        bodyField,
+        h('div', { class: 'row' }, send, stop, reset),
+      ),
+      h(
+        'div',
+        {},
+        h('h2', {}, 'Response'),
+        status,
+        h('details', {}, h('summary', {}, 'Headers'), headers),
+        output,
+        h('h3', {}, 'The same call as code'),
+        kinds,
+        code,
+        h(
+          'div',
+          { class: 'row' },
+          copyButton(() => code.textContent ?? '', 'Copy the code'),
+          h('span', { class: 'muted' }, `curl cannot reach a page: its snippet targets a real TGI at ${REAL_TGI}.`),
+        ),
+      ),
+    ),
+  );
 
   picker.addEventListener('change', () => {
     route = routes.find((r) => r.id === picker.value)!;
@@ -106,9 +134,12 @@ export function mountPlaygroundPanel(root: HTMLElement, session: Session): void 
         signal: current.signal,
       });
       const type = response.headers.get('content-type') ?? '';
-      const showStatus = (note: string) => fill(status,
-        h('span', { class: response.ok ? 'http-ok' : 'http-bad' }, `${response.status} ${response.statusText || reason(response.status)}`),
-        h('span', { class: 'muted' }, [type || 'no content type', note].filter(Boolean).join(' · ')));
+      const showStatus = (note: string) =>
+        fill(
+          status,
+          h('span', { class: response.ok ? 'http-ok' : 'http-bad' }, `${response.status} ${response.statusText || reason(response.status)}`),
+          h('span', { class: 'muted' }, [type || 'no content type', note].filter(Boolean).join(' · ')),
+        );
       headers.textContent = [...response.headers].map(([k, v]) => `${k}: ${v}`).join('\n');
       if (type.includes('text/event-stream') && response.body) {
         let events = 0;
@@ -149,8 +180,19 @@ function pretty(text: string, type: string): string {
   }
 }
 
-const reasons: Record<number, string> = { 200: 'OK', 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 405: 'Method Not Allowed',
-  413: 'Payload Too Large', 415: 'Unsupported Media Type', 422: 'Unprocessable Entity', 424: 'Failed Dependency', 429: 'Too Many Requests', 503: 'Service Unavailable' };
+const reasons: Record<number, string> = {
+  200: 'OK',
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Entity',
+  424: 'Failed Dependency',
+  429: 'Too Many Requests',
+  503: 'Service Unavailable',
+};
 function reason(status: number): string {
   return reasons[status] ?? '';
 }

@@ -45,9 +45,7 @@ function openaiSnippet(route: RouteSpec, body: unknown, baseUrl: string): string
   if (!method) return `// ${route.path} is not an OpenAI route: use fetch.`;
   const head = `import OpenAI from 'openai';\n\nconst openai = new OpenAI({ baseURL: '${baseUrl}/v1', apiKey: '-', dangerouslyAllowBrowser: true });\n`;
   const call = `await openai.${method}.create(${json(body)})`;
-  return isStream(body)
-    ? `${head}const stream = ${call};\nfor await (const chunk of stream) console.log(chunk);`
-    : `${head}console.log(${call});`;
+  return isStream(body) ? `${head}const stream = ${call};\nfor await (const chunk of stream) console.log(chunk);` : `${head}console.log(${call});`;
 }
 
 function hfSnippet(route: RouteSpec, body: unknown, baseUrl: string): string {

@@ -15,24 +15,49 @@ export function mountDevicePanel(root: HTMLElement, topbar: HTMLElement, session
   let shown: string | null = null;
   const render = async (state: SessionState) => {
     const serving = state.serving;
-    const health = await fetch(`${session.baseUrl}/health`).then((r) => r.status, () => 0);
-    fill(body,
-      h('dl', { class: 'kv' },
-        h('dt', {}, 'API base URL'), h('dd', {}, h('code', { 'data-testid': 'base-url' }, session.baseUrl), ' ', copyButton(session.baseUrl, 'Copy the API base URL')),
-        h('dt', {}, 'GET /health'), h('dd', { 'data-testid': 'health' }, health === 200 ? '200 OK' : `${health} (no model ready)`),
-        h('dt', {}, 'Device'), h('dd', { 'data-testid': 'device' }, serving ? deviceName(serving.device) : '–'),
-        h('dt', {}, 'Why'), h('dd', { 'data-testid': 'device-reason' }, serving?.deviceReason ?? '–'),
-        h('dt', {}, 'WASM threads'), h('dd', {}, crossOriginIsolated
-          ? `${navigator.hardwareConcurrency} cores available (cross-origin isolated)`
-          : 'one thread: the page is not cross-origin isolated'),
-      ),
-      serving?.device === 'wasm' && /not available/.test(serving.deviceReason) &&
-        h('div', { class: 'callout info', role: 'status' }, h('strong', {}, 'No WebGPU here, so the model runs on the CPU (WASM). '),
-          'It works, only more slowly. WebGPU needs a recent Chrome, Edge or Safari and a supported GPU.'),
+    const health = await fetch(`${session.baseUrl}/health`).then(
+      (r) => r.status,
+      () => 0,
     );
-    fill(topbar,
-      h('span', { class: 'badge' }, h('span', { class: `dot ${state.loading ? 'busy' : health === 200 ? 'ok' : 'bad'}` }),
-        state.loading ? 'Loading…' : serving ? displayName(serving.modelId) : 'No model'),
+    fill(
+      body,
+      h(
+        'dl',
+        { class: 'kv' },
+        h('dt', {}, 'API base URL'),
+        h('dd', {}, h('code', { 'data-testid': 'base-url' }, session.baseUrl), ' ', copyButton(session.baseUrl, 'Copy the API base URL')),
+        h('dt', {}, 'GET /health'),
+        h('dd', { 'data-testid': 'health' }, health === 200 ? '200 OK' : `${health} (no model ready)`),
+        h('dt', {}, 'Device'),
+        h('dd', { 'data-testid': 'device' }, serving ? deviceName(serving.device) : '–'),
+        h('dt', {}, 'Why'),
+        h('dd', { 'data-testid': 'device-reason' }, serving?.deviceReason ?? '–'),
+        h('dt', {}, 'WASM threads'),
+        h(
+          'dd',
+          {},
+          crossOriginIsolated
+            ? `${navigator.hardwareConcurrency} cores available (cross-origin isolated)`
+            : 'one thread: the page is not cross-origin isolated',
+        ),
+      ),
+      serving?.device === 'wasm' &&
+        /not available/.test(serving.deviceReason) &&
+        h(
+          'div',
+          { class: 'callout info', role: 'status' },
+          h('strong', {}, 'No WebGPU here, so the model runs on the CPU (WASM). '),
+          'It works, only more slowly. WebGPU needs a recent Chrome, Edge or Safari and a supported GPU.',
+        ),
+    );
+    fill(
+      topbar,
+      h(
+        'span',
+        { class: 'badge' },
+        h('span', { class: `dot ${state.loading ? 'busy' : health === 200 ? 'ok' : 'bad'}` }),
+        state.loading ? 'Loading…' : serving ? displayName(serving.modelId) : 'No model',
+      ),
       serving && h('span', { class: 'badge accent', 'data-testid': 'device-badge' }, deviceName(serving.device)),
       !navigator.onLine && h('span', { class: 'badge', 'data-testid': 'offline-badge', title: 'Cached models and this page still work' }, 'Offline'),
       h('span', { class: 'badge mono', title: 'The shim answers TGI routes at this address' }, session.baseUrl),

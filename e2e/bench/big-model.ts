@@ -131,7 +131,9 @@ async function main() {
       `  context ${r.context}: prefill ${r.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${r.decodeTokensPerSecond.toFixed(2)} tok/s (${r.tokens} tokens), ` +
         `worker memory while decoding ${mb(r.workerPeak)} = ${(r.workerPeak / weightBytes).toFixed(2)}× weights`,
     );
-  console.log(`  decode tok/s at ${runs[1].context} / at ${runs[0].context} context: ${(runs[1].decodeTokensPerSecond / runs[0].decodeTokensPerSecond).toFixed(2)}`);
+  console.log(
+    `  decode tok/s at ${runs[1].context} / at ${runs[0].context} context: ${(runs[1].decodeTokensPerSecond / runs[0].decodeTokensPerSecond).toFixed(2)}`,
+  );
   console.log(
     `  renderer process (page + worker) RSS: after load ${mb(afterLoadRss)}, highest sampled ${mb(rssPeak)} = ${(rssPeak / weightBytes).toFixed(2)}× weights; ` +
       `VmHWM (loading included) ${mb(hwm)} = ${(hwm / weightBytes).toFixed(2)}×`,

@@ -15,7 +15,13 @@ import { ensureModel } from './write-model';
 
 const DEFAULT_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../models');
 
-const { values } = parseArgs({ options: { bench: { type: 'boolean', default: false }, big: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    bench: { type: 'boolean', default: false },
+    big: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
 // `pnpm --filter` runs scripts in the package folder; INIT_CWD is where the user typed the command.
 const modelsDir = values.out ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out) : DEFAULT_MODELS_DIR;
 

@@ -66,7 +66,7 @@ test.describe('demo: API playground', () => {
           object: 'chat.completion',
           ...head,
           choices: [{ index: 0, message: { role: 'assistant', content: 'abcdefghijklmnopqrstuvwxyz' }, logprobs: null, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 51, completion_tokens: 27, total_tokens: 78 },
+          usage: { prompt_tokens: 51, completion_tokens: 27, total_tokens: 78, prompt_tokens_details: { cached_tokens: 1 } },
         }),
       ],
       [
@@ -76,7 +76,12 @@ test.describe('demo: API playground', () => {
         sse([
           chunk('a', null),
           chunk('b', 'length'),
-          { object: 'chat.completion.chunk', ...head, choices: [], usage: { prompt_tokens: 51, completion_tokens: 2, total_tokens: 53 } },
+          {
+            object: 'chat.completion.chunk',
+            ...head,
+            choices: [],
+            usage: { prompt_tokens: 51, completion_tokens: 2, total_tokens: 53, prompt_tokens_details: { cached_tokens: 50 } },
+          },
           '[DONE]',
         ]),
       ],
@@ -88,7 +93,7 @@ test.describe('demo: API playground', () => {
           object: 'text_completion',
           ...head,
           choices: [{ index: 0, text: 'pqrstuvwxyz', logprobs: null, finish_reason: 'stop' }],
-          usage: { prompt_tokens: 4, completion_tokens: 12, total_tokens: 16 },
+          usage: { prompt_tokens: 4, completion_tokens: 12, total_tokens: 16, prompt_tokens_details: { cached_tokens: 3 } },
         }),
       ],
       ['POST /', (b) => ((b.parameters as Record<string, unknown>).max_new_tokens = 4), /^200 OK/, json([{ generated_text: 'pqrs' }])],

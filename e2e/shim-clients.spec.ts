@@ -25,7 +25,7 @@ test.describe('unmodified clients', () => {
     }, BASE);
     expect(result.chat.choices[0].message).toEqual({ role: 'assistant', content: ALPHABET });
     expect(result.chat.choices[0].finish_reason).toBe('stop');
-    expect(result.chat.usage).toEqual({ prompt_tokens: 9, completion_tokens: 27, total_tokens: 36 });
+    expect(result.chat.usage).toEqual({ prompt_tokens: 9, completion_tokens: 27, total_tokens: 36, prompt_tokens_details: { cached_tokens: 0 } });
     expect(result.deltas).toEqual(['a', 'b', 'c', 'd', 'e']);
     expect(result.finishes).toEqual([null, null, null, null, 'length']);
     expect(result.completion.choices[0]).toMatchObject({ text: 'pqrstuvwxyz', finish_reason: 'stop' });

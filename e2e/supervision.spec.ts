@@ -32,7 +32,8 @@ function failMidStream(page: Page, hook: 'killWorker' | 'loseDevice' | 'hangWork
       const stream = await post('/generate_stream', { inputs: 'A', parameters: { max_new_tokens: 1000 } });
       const reader = stream.body!.pipeThrough(new TextDecoderStream()).getReader();
       const first = await reader.read();
-      // Queued behind the stream (one generation runs at a time): kept and served after the restart.
+      // Queued behind the stream (these engines batch one sequence at a time; sequences IN a batch fail
+      // with their worker, as TGI's batch does with its shard): kept and served after the restart.
       const queued = [post('/generate', hello), post('/generate', hello)].map((p) => p.then(async (r) => ({ status: r.status, text: await r.text() })));
       const failedAt = performance.now();
       engine.testHooks[hook]();
@@ -89,7 +90,7 @@ function countModelRequests(page: Page): () => number {
 
 test('a worker killed mid-stream: the error at once, /health 503 then 200, queued requests and the next answered', async ({ page }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'webgpu', 'the worker dies the same way on either device: run once, on WASM');
-  await openShim(page);
+  await openShim(page, { batching: { maxBatchSize: 1 } });
   const modelRequests = countModelRequests(page);
   const recovery = await failMidStream(page, 'killWorker');
   await expectRecovered(page, recovery, /the engine's worker stopped \(it was killed or crashed\); the engine is restarting/);
@@ -103,7 +104,7 @@ test('a worker that stops answering is found by its heartbeat and replaced the s
   await page.evaluate(
     async ({ model, base }) => {
       // A short heartbeat, so that the test need not wait out the default minute of silence.
-      const engine = window.inpage.createEngine({ model, heartbeatMs: 250, heartbeatTimeoutMs: 2_000 });
+      const engine = window.inpage.createEngine({ model, heartbeatMs: 250, heartbeatTimeoutMs: 2_000, batching: { maxBatchSize: 1 } });
       const shim = window.inpage.installShim({ baseUrl: base, engine });
       Object.assign(window, { engine, shim });
       await engine.ready();
@@ -116,7 +117,7 @@ test('a worker that stops answering is found by its heartbeat and replaced the s
 
 test('a lost GPU device: the same recovery; a second loss falls back to WASM, with the reason in /info', async ({ page }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'wasm', 'needs a WebGPU device to lose');
-  await openShim(page);
+  await openShim(page, { batching: { maxBatchSize: 1 } });
   // onnxruntime destroys its own device when a model swap releases the last session: not a loss.
   const restartsAfterSwaps = await page.evaluate(async (model) => {
     const engine = (window as unknown as { engine: { load(o: { model: string }): Promise<unknown>; restarts(): number } }).engine;

@@ -24,9 +24,11 @@ const bundlers = {
   webpack: { devDependencies: { webpack: '5.112.2', 'webpack-cli': '7.3.1' }, build: ['node_modules/.bin/webpack'], html: true },
 } as const;
 
+/** One command of the app's setup; bounded, so a stalled install or build fails in words within the test's time. */
 function run(command: string, args: readonly string[], cwd: string): void {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' } });
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd}:\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(command, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: '1' }, timeout: 180_000 });
+  const why = result.error ? String(result.error) : `exit ${result.status}`;
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (${why}):\n${result.stdout}\n${result.stderr}`);
 }
 
 test.describe.configure({ mode: 'serial' });
@@ -60,8 +62,8 @@ for (const [bundler, app] of Object.entries(bundlers)) {
     };
     writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
     // Install scripts off: onnxruntime-node (a transformers.js dependency, unused in a browser) would download.
-    run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error'], dir);
-    run(app.build[0], app.build.slice(1), dir);
+    await test.step('npm install', () => run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--loglevel=error'], dir));
+    await test.step(`${bundler} build`, () => run(app.build[0], app.build.slice(1), dir));
     const site = join(dir, 'dist');
     if (app.html) cpSync(join(dir, 'index.html'), join(site, 'index.html'));
     cpSync(join(workspace, 'models/inpage-tiny'), join(site, 'models/inpage-tiny'), { recursive: true });
@@ -75,7 +77,8 @@ for (const [bundler, app] of Object.entries(bundlers)) {
       });
       await page.goto(server.url);
       await page.waitForFunction(() => 'packedApp' in window);
-      const reply = await page.evaluate(() => (window as unknown as { packedApp: { chat(text: string): Promise<unknown> } }).packedApp.chat('Hello'));
+      const reply = await test.step('chat', () =>
+        page.evaluate(() => (window as unknown as { packedApp: { chat(text: string): Promise<unknown> } }).packedApp.chat('Hello')));
       expect(reply).toEqual({ text: ALPHABET, chunks: expect.any(Number), device: 'wasm', crossOriginIsolated: true });
       expect((reply as { chunks: number }).chunks).toBeGreaterThan(ALPHABET.length);
       expect(foreign).toEqual([]);

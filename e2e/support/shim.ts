@@ -12,6 +12,8 @@ export interface ShimSetup {
   maxTotalTokens?: number;
   maxInputTokens?: number;
   baseUrl?: string;
+  /** The engine's batching options (e.g. `{ maxBatchSize: 1 }`: requests wait while one runs). */
+  batching?: { maxBatchSize?: number };
 }
 
 /**
@@ -21,15 +23,15 @@ export interface ShimSetup {
 export async function openShim(page: Page, setup: ShimSetup = {}): Promise<void> {
   await page.goto('/harness.html');
   await page.waitForFunction(() => window.inpage?.ready === true);
-  const { model = TINY_MODEL, ...options } = setup;
+  const { model = TINY_MODEL, batching, ...options } = setup;
   await page.evaluate(
-    async ({ model, base, options }) => {
-      const engine = window.inpage.createEngine({ model });
+    async ({ model, base, options, batching }) => {
+      const engine = window.inpage.createEngine({ model, batching });
       const shim = window.inpage.installShim({ baseUrl: options.baseUrl ?? base, engine, ...options });
       Object.assign(window, { engine, shim });
       await engine.ready();
     },
-    { model, base: BASE, options },
+    { model, base: BASE, options, batching },
   );
 }
 

@@ -75,6 +75,31 @@ export const BENCH: ModelSpec = {
   chat: TAGGED,
 };
 
+/** The decoder's sizes as config.json names them (every architecture here has them, in this order). */
+export function decoderSizes(spec: Dimensions) {
+  return {
+    hidden_size: spec.hiddenSize,
+    intermediate_size: spec.intermediateSize,
+    num_hidden_layers: spec.numLayers,
+    num_attention_heads: spec.numHeads,
+    num_key_value_heads: spec.numKvHeads,
+    head_dim: spec.headDim,
+  };
+}
+
+/** Sizes, activation, vocabulary, positions, norm and RoPE of a Llama-style config (Llama, Qwen3). */
+export function llamaStyleConfig(spec: Dimensions) {
+  return {
+    ...decoderSizes(spec),
+    hidden_act: 'silu',
+    vocab_size: spec.vocabSize,
+    max_position_embeddings: spec.maxPositions,
+    rms_norm_eps: spec.rmsNormEps,
+    rope_theta: spec.ropeTheta,
+    attention_bias: false,
+  };
+}
+
 /** Number of weights, embedding and lm_head included (one table for both when tied). */
 export function parameterCount(spec: Dimensions, tied = false): number {
   const h = spec.hiddenSize;

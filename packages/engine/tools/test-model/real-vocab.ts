@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { byteLevelPiece } from '../../src/tokenizer/byte-offsets';
-import type { Dimensions } from './config';
+import { decoderSizes, type Dimensions, llamaStyleConfig } from './config';
 import { buildOnnxModel, buildOnnxModelWithExternalData, type GraphOptions } from './onnx-graph';
 import { Random } from './random';
 import { randomWeights, RULE_SCALES, type ModelWeights } from './weights';
@@ -181,12 +181,7 @@ export function configJson(spec: RealVocabSpec, chain: readonly number[], tokeni
     return {
       architectures: ['Gemma3ForCausalLM'],
       model_type: 'gemma3_text',
-      hidden_size: spec.hiddenSize,
-      intermediate_size: spec.intermediateSize,
-      num_hidden_layers: spec.numLayers,
-      num_attention_heads: spec.numHeads,
-      num_key_value_heads: spec.numKvHeads,
-      head_dim: spec.headDim,
+      ...decoderSizes(spec),
       hidden_activation: 'gelu_pytorch_tanh',
       vocab_size: spec.vocabSize,
       max_position_embeddings: spec.maxPositions,
@@ -211,18 +206,7 @@ export function configJson(spec: RealVocabSpec, chain: readonly number[], tokeni
   return {
     architectures: ['Qwen3ForCausalLM'],
     model_type: 'qwen3',
-    hidden_size: spec.hiddenSize,
-    intermediate_size: spec.intermediateSize,
-    num_hidden_layers: spec.numLayers,
-    num_attention_heads: spec.numHeads,
-    num_key_value_heads: spec.numKvHeads,
-    head_dim: spec.headDim,
-    hidden_act: 'silu',
-    vocab_size: spec.vocabSize,
-    max_position_embeddings: spec.maxPositions,
-    rms_norm_eps: spec.rmsNormEps,
-    rope_theta: spec.ropeTheta,
-    attention_bias: false,
+    ...llamaStyleConfig(spec),
     tie_word_embeddings: true,
     bos_token_id: tokenId(tokenizer, '<|endoftext|>'),
     eos_token_id: chain.at(-1),

@@ -10,7 +10,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parameterCount, type ModelSpec } from './config';
+import { llamaStyleConfig, parameterCount, type ModelSpec } from './config';
 import { buildOnnxModel } from './onnx-graph';
 import { generateRealVocabFiles, tokenizerFiles, type RealVocabSpec } from './real-vocab';
 import { buildVocab, specialId, tokenizerConfigJson, tokenizerJson, type Vocab } from './tokenizer';
@@ -51,18 +51,7 @@ export function configJson(spec: ModelSpec, vocab: Vocab): object {
   return {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
-    hidden_size: spec.hiddenSize,
-    intermediate_size: spec.intermediateSize,
-    num_hidden_layers: spec.numLayers,
-    num_attention_heads: spec.numHeads,
-    num_key_value_heads: spec.numKvHeads,
-    head_dim: spec.headDim,
-    hidden_act: 'silu',
-    vocab_size: spec.vocabSize,
-    max_position_embeddings: spec.maxPositions,
-    rms_norm_eps: spec.rmsNormEps,
-    rope_theta: spec.ropeTheta,
-    attention_bias: false,
+    ...llamaStyleConfig(spec),
     mlp_bias: false,
     bos_token_id: ids.bos_token_id,
     // config.json names the turn's end; generation_config.json every id that stops.

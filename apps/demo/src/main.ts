@@ -1,4 +1,3 @@
-import { answerServiceWorker } from '@inpage/api-shim';
 import { mountCachePanel } from './demo/cache/cache-panel';
 import { mountChatPanel } from './demo/chat/chat-panel';
 import { mountModelPanel, requestFromUrl } from './demo/models/model-panel';
@@ -21,24 +20,26 @@ declare global {
 }
 
 applyStoredTheme();
-const session = createSession(BASE_URL);
-window.inpageDemo = { baseUrl: session.baseUrl, session };
+void start();
 
-const $ = (id: string) => document.getElementById(id)!;
-const initial = requestFromUrl(location.search);
-mountModelPanel($('model-panel'), session, initial);
-mountDevicePanel($('device-panel'), $('topbar-status'), session);
-mountCachePanel($('cache-panel'), session);
-mountChatPanel($('chat-panel'), session);
-mountPlaygroundPanel($('playground-panel'), session);
-mountTabs();
-session.load(initial);
+async function start() {
+  // Offline after one visit, and one engine per origin: the API for every client of the origin
+  // goes through src/sw.ts to the tab that hosts the engine. Only in a build: the dev server's
+  // modules are not precached, and without the Service Worker each tab serves itself.
+  const shareAcrossTabs = import.meta.env.PROD && 'serviceWorker' in navigator && 'locks' in navigator;
+  if (shareAcrossTabs) void navigator.serviceWorker.register('/sw.js', { scope: '/' });
+  const session = await createSession(BASE_URL, { shareAcrossTabs });
+  window.inpageDemo = { baseUrl: session.baseUrl, session };
+  const initial = requestFromUrl(location.search);
+  session.load(initial);
 
-// Offline after one visit, and the API for every client of the origin (src/sw.ts relays it to this
-// page's shim). Only in a build: the dev server's modules are not precached.
-if (import.meta.env.PROD && 'serviceWorker' in navigator) {
-  void navigator.serviceWorker.register('/sw.js', { scope: '/' });
-  answerServiceWorker(session.shim.handler);
+  const $ = (id: string) => document.getElementById(id)!;
+  mountModelPanel($('model-panel'), session, initial);
+  mountDevicePanel($('device-panel'), $('topbar-status'), session);
+  mountCachePanel($('cache-panel'), session);
+  mountChatPanel($('chat-panel'), session);
+  mountPlaygroundPanel($('playground-panel'), session);
+  mountTabs();
 }
 
 /** Chat / API playground, following the WAI-ARIA tabs pattern; `#playground` opens the second. */
@@ -49,7 +50,7 @@ function mountTabs() {
       const selected = other === tab;
       other.setAttribute('aria-selected', String(selected));
       other.tabIndex = selected ? 0 : -1;
-      $(other.getAttribute('aria-controls')!).hidden = !selected;
+      document.getElementById(other.getAttribute('aria-controls')!)!.hidden = !selected;
     }
     if (focus) tab.focus();
     history.replaceState(null, '', tab.id === 'tab-playground' ? '#playground' : location.pathname + location.search);

@@ -1,4 +1,4 @@
-import { installShim, type Shim } from '@inpage/api-shim';
+import { hostEngineOnce, installShim } from '@inpage/api-shim';
 import { createEngine, type Device, type Dtype, type Engine, type LoadEvent, type ModelInfo } from '@inpage/engine';
 import { ProgressMeter } from './models/progress';
 
@@ -14,9 +14,16 @@ export interface LoadingState {
   device: { device: Device; reason: string } | null;
 }
 
+/** What the tab hosting the engine serves, as its `GET /info` says. */
+export type RemoteModel = Pick<ModelInfo, 'modelId' | 'device' | 'deviceReason' | 'dtype'>;
+
 export interface SessionState {
-  /** The model the shim answers with now (null until one is loaded). */
+  /** `host`: the engine runs in this tab. `guest`: another tab of the origin hosts it, and this tab's requests reach it through the Service Worker. */
+  role: 'host' | 'guest';
+  /** The model the shim answers with now (null until one is loaded, and in a guest). */
   serving: ModelInfo | null;
+  /** In a guest: what the hosting tab serves (null until it answers). */
+  remote: RemoteModel | null;
   loading: LoadingState | null;
   /** The last load's failure (an EngineError, whose kind says why). */
   error: unknown;
@@ -28,13 +35,21 @@ export interface SessionState {
 export interface Session {
   /** The address the shim answers at; clients are pointed here. */
   readonly baseUrl: string;
-  readonly shim: Shim;
   state(): SessionState;
   load(request: LoadRequest): void;
   cancel(): void;
-  /** The serving engine, for the weight cache's list and delete. */
+  /** The serving engine, for the weight cache's list and delete (only in the host). */
   engine(): Engine;
   subscribe(listener: (state: SessionState) => void): void;
+}
+
+export interface SessionOptions {
+  /**
+   * One engine per origin: the tabs elect one host (hostEngineOnce); the others load no model and
+   * use the host's through the Service Worker, and one of them takes over when the host closes.
+   * Needs the Service Worker (src/sw.ts), so only in a build.
+   */
+  shareAcrossTabs: boolean;
 }
 
 /**
@@ -44,78 +59,133 @@ export interface Session {
  * serving; it takes over when ready, and the old one is shut down once its requests in flight
  * have finished (a swap never cuts a running answer). Cancelling a load terminates its engine,
  * since the engine has no way to stop a load (createEngine is cheap).
+ *
+ * Resolves once the tab's role is known; call `load` then, before anything asks the shim. In a
+ * guest, `load` only records what to load on a takeover.
  */
-export function createSession(baseUrl: string): Session {
-  let serving: Engine = createEngine();
+export function createSession(baseUrl: string, options: SessionOptions): Promise<Session> {
+  let serving: Engine | null = null;
   let candidate: Engine | null = null;
   let attempt = 0;
+  let wanted: LoadRequest | null = null;
   const listeners: ((state: SessionState) => void)[] = [];
-  const state: SessionState = { serving: null, loading: null, error: null, warnings: [], notice: null };
+  const state: SessionState = { role: 'host', serving: null, remote: null, loading: null, error: null, warnings: [], notice: null };
   const emit = () => listeners.forEach((listener) => listener(state));
+  const current = () => {
+    if (!serving) throw new Error('Another tab of this app hosts the engine.');
+    return serving;
+  };
 
   const replaceServing = (next: Engine) => {
     if (next === serving) return;
     const old = serving;
     serving = next;
-    void old.idle().then(() => old.terminate());
+    void old?.idle().then(() => old.terminate());
   };
 
-  const shim = installShim({ baseUrl, engine: forwardingEngine(() => serving) });
-
-  return {
-    baseUrl: shim.baseUrl,
-    shim,
+  const session: Session = {
+    baseUrl,
     state: () => state,
-    engine: () => serving,
+    engine: current,
     subscribe: (listener) => void listeners.push(listener),
-    load(request) {
-      cancelCandidate();
-      const id = ++attempt;
-      const engine = createEngine();
-      // With nothing serving, the new engine serves at once: requests wait for it instead of failing.
-      if (state.serving) candidate = engine;
-      else replaceServing(engine);
-      const loading: LoadingState = { request, meter: new ProgressMeter(), device: null };
-      Object.assign(state, { loading, error: null, warnings: [], notice: null });
-      emit();
-      engine
-        .load({ model: request.model, dtype: request.dtype, device: request.device }, (event) => {
-          if (id !== attempt) return;
-          if (event.type === 'device') loading.device = { device: event.device, reason: event.reason };
-          else if (event.type === 'file') loading.meter.update(event.progress, performance.now());
-          else state.warnings.push(event);
-          emit();
-        })
-        .then(
-          (info) => {
-            if (id !== attempt) return;
-            replaceServing(engine);
-            candidate = null;
-            Object.assign(state, { serving: info, loading: null });
-            emit();
-          },
-          (error: unknown) => {
-            if (id !== attempt) return;
-            if (candidate === engine) cancelCandidate();
-            Object.assign(state, { loading: null, error });
-            emit();
-          },
-        );
-    },
-    cancel() {
-      if (!state.loading) return;
-      attempt++;
-      if (candidate) cancelCandidate();
-      else {
-        // Nothing served yet: requests waiting for this load end with an error now.
-        const loading = serving;
-        serving = createEngine();
-        loading.terminate();
-      }
-      Object.assign(state, { loading: null, notice: 'Loading cancelled.' });
-      emit();
-    },
+    load,
+    cancel,
   };
+
+  // No engine until the first load(), which the page makes before anything asks the shim.
+  if (!options.shareAcrossTabs) {
+    installShim({ baseUrl, engine: forwardingEngine(current) });
+    return Promise.resolve(session);
+  }
+  return new Promise((resolve) => {
+    hostEngineOnce({
+      baseUrl,
+      createEngine: () => forwardingEngine(current),
+      onHost: () => {
+        // A takeover serves on what the old host served (its weights are in the shared cache).
+        const remote = state.remote;
+        const request = remote && wanted ? { model: remote.modelId, dtype: remote.dtype, device: wanted.device } : wanted;
+        Object.assign(state, { role: 'host', remote: null });
+        if (request) load(request);
+        else emit();
+        resolve(session);
+      },
+      onGuest: () => {
+        state.role = 'guest';
+        resolve(session);
+        void followHost();
+        document.addEventListener('visibilitychange', () => {
+          if (document.visibilityState === 'visible' && state.role === 'guest') void followHost();
+        });
+      },
+    });
+  });
+
+  /** A guest shows what the host serves: its `GET /info`, through the Service Worker. */
+  async function followHost() {
+    const container = navigator.serviceWorker;
+    if (!container.controller) await new Promise((done) => container.addEventListener('controllerchange', done, { once: true }));
+    try {
+      const response = await fetch(`${baseUrl}/info`);
+      const info = (await response.json()) as { model_id?: string; device?: Device; device_reason?: string; dtype?: Dtype };
+      if (!response.ok || !info.model_id || state.role !== 'guest') return;
+      state.remote = { modelId: info.model_id, device: info.device!, deviceReason: info.device_reason!, dtype: info.dtype! };
+    } catch (error) {
+      if (state.role === 'guest') state.error = error;
+    }
+    if (state.role === 'guest') emit();
+  }
+
+  function load(request: LoadRequest) {
+    wanted = request;
+    if (state.role === 'guest') return;
+    cancelCandidate();
+    const id = ++attempt;
+    const engine = createEngine();
+    // With nothing serving, the new engine serves at once: requests wait for it instead of failing.
+    if (state.serving) candidate = engine;
+    else replaceServing(engine);
+    const loading: LoadingState = { request, meter: new ProgressMeter(), device: null };
+    Object.assign(state, { loading, error: null, warnings: [], notice: null });
+    emit();
+    engine
+      .load({ model: request.model, dtype: request.dtype, device: request.device }, (event) => {
+        if (id !== attempt) return;
+        if (event.type === 'device') loading.device = { device: event.device, reason: event.reason };
+        else if (event.type === 'file') loading.meter.update(event.progress, performance.now());
+        else state.warnings.push(event);
+        emit();
+      })
+      .then(
+        (info) => {
+          if (id !== attempt) return;
+          replaceServing(engine);
+          candidate = null;
+          Object.assign(state, { serving: info, loading: null });
+          emit();
+        },
+        (error: unknown) => {
+          if (id !== attempt) return;
+          if (candidate === engine) cancelCandidate();
+          Object.assign(state, { loading: null, error });
+          emit();
+        },
+      );
+  }
+
+  function cancel() {
+    if (!state.loading) return;
+    attempt++;
+    if (candidate) cancelCandidate();
+    else {
+      // Nothing served yet: requests waiting for this load end with an error now.
+      const loading = current();
+      serving = createEngine();
+      loading.terminate();
+    }
+    Object.assign(state, { loading: null, notice: 'Loading cancelled.' });
+    emit();
+  }
 
   function cancelCandidate() {
     candidate?.terminate();

@@ -18,6 +18,8 @@ export interface OriginHostOptions extends Omit<ShimOptions, 'engine'> {
   createEngine(): Engine;
   /** Told when this tab becomes the host. */
   onHost?(host: { engine: Engine; shim: Shim }): void;
+  /** Told, at once, when another tab hosts already: this tab waits in line and uses that one meanwhile. */
+  onGuest?(): void;
 }
 
 export interface OriginHost {
@@ -30,26 +32,35 @@ export interface OriginHost {
 }
 
 export function hostEngineOnce(options: OriginHostOptions): OriginHost {
-  const { createEngine, onHost, ...shimOptions } = options;
+  const { createEngine, onHost, onGuest, ...shimOptions } = options;
   const stopped = new AbortController();
   let resolveHosting!: (host: { engine: Engine; shim: Shim }) => void;
   const hosting = new Promise<{ engine: Engine; shim: Shim }>((resolve) => (resolveHosting = resolve));
   let host: { engine: Engine; shim: Shim } | null = null;
 
+  const name = `inpage-engine-host ${String(options.baseUrl)}`;
+  const serve = async () => {
+    const engine = createEngine();
+    const shim = installShim({ ...shimOptions, engine });
+    const stopAnswering = answerServiceWorker(shim.handler);
+    host = { engine, shim };
+    onHost?.(host);
+    resolveHosting(host);
+    // Held until stop() (or until the tab goes away, which releases it).
+    await new Promise((resolve) => stopped.signal.addEventListener('abort', resolve, { once: true }));
+    stopAnswering();
+    shim.uninstall();
+    engine.terminate();
+    host = null;
+  };
+  // A first try that does not wait tells a tab at once whether it is a guest (a signal cannot go
+  // with ifAvailable, so stop() before the answer is checked by hand).
   navigator.locks
-    .request(`inpage-engine-host ${String(options.baseUrl)}`, { signal: stopped.signal }, async () => {
-      const engine = createEngine();
-      const shim = installShim({ ...shimOptions, engine });
-      const stopAnswering = answerServiceWorker(shim.handler);
-      host = { engine, shim };
-      onHost?.(host);
-      resolveHosting(host);
-      // Held until stop() (or until the tab goes away, which releases it).
-      await new Promise((resolve) => stopped.signal.addEventListener('abort', resolve, { once: true }));
-      stopAnswering();
-      shim.uninstall();
-      engine.terminate();
-      host = null;
+    .request(name, { ifAvailable: true }, (lock) => {
+      if (stopped.signal.aborted) return;
+      if (lock) return serve();
+      onGuest?.();
+      void navigator.locks.request(name, { signal: stopped.signal }, serve).catch(() => undefined);
     })
     .catch(() => undefined);
 

@@ -1,8 +1,8 @@
 /**
- * pnpm --filter @inpage/engine make-models [--bench] [--out DIR]
+ * pnpm --filter @inpage/engine make-models [--bench] [--big] [--out DIR]
  *
  * Writes models/inpage-tiny, models/inpage-tiny-chatml, models/inpage-qwen3 and models/inpage-gemma3 (always) and models/inpage-bench
- * (with --bench) under
+ * (with --bench), models/inpage-qwen-0.5b (with --big: Qwen2.5-0.5B's sizes in q4, ~0.9 GB, about a minute) under
  * the repository root, or DIR.
  * Cheap when the models are already up to date, so scripts can run it before every test run.
  */
@@ -10,16 +10,23 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCH, TINY, TINY_CHATML } from './config';
-import { GEMMA3, QWEN3 } from './real-vocab';
+import { GEMMA3, QWEN_05B, QWEN3 } from './real-vocab';
 import { ensureModel } from './write-model';
 
 const DEFAULT_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../models');
 
-const { values } = parseArgs({ options: { bench: { type: 'boolean', default: false }, out: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    bench: { type: 'boolean', default: false },
+    big: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
 // `pnpm --filter` runs scripts in the package folder; INIT_CWD is where the user typed the command.
 const modelsDir = values.out ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out) : DEFAULT_MODELS_DIR;
 
-for (const spec of values.bench ? [TINY, TINY_CHATML, QWEN3, GEMMA3, BENCH] : [TINY, TINY_CHATML, QWEN3, GEMMA3]) {
+const specs = [TINY, TINY_CHATML, QWEN3, GEMMA3, ...(values.bench ? [BENCH] : []), ...(values.big ? [QWEN_05B] : [])];
+for (const spec of specs) {
   const started = performance.now();
   const result = await ensureModel(spec, modelsDir);
   const seconds = ((performance.now() - started) / 1000).toFixed(1);

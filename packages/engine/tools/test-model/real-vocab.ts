@@ -66,6 +66,25 @@ export const QWEN3: RealVocabSpec = {
 };
 
 /**
+ * Qwen2.5-0.5B's sizes (24 layers, hidden 896, 14 query / 2 KV heads of 64, intermediate 4864, 151,936 logits,
+ * tied embeddings) on the Qwen3 graph and tokenizer above, q4 only, for `npm run bench:big` (memory and
+ * context length at a real model's size). The graph differs from Qwen2.5's by q/k norm and no q/k/v bias,
+ * both negligible in cost. Greedy output is not the chain at this depth; the benchmark ignores EOS.
+ */
+export const QWEN_05B: RealVocabSpec = {
+  ...QWEN3,
+  name: 'inpage-qwen-0.5b',
+  seed: 'inpage-qwen-0.5b/v1',
+  numLayers: 24,
+  hiddenSize: 896,
+  numHeads: 14,
+  numKvHeads: 2,
+  headDim: 64,
+  intermediateSize: 4864,
+  dtypes: ['q4'],
+};
+
+/**
  * Gemma 3 as its text-only exports are laid out (Gemma3ForCausalLM, model_type gemma3_text): the real
  * 262k vocabulary with its BOS and template, the embedding scaled by √hidden, four norms per layer, q/k norm,
  * GELU-tanh, a sliding attention window; tied embeddings. Its fp32 weights sit in external data. After the

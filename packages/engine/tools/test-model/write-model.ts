@@ -12,7 +12,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { llamaStyleConfig, parameterCount, type ModelSpec } from './config';
 import { buildOnnxModel } from './onnx-graph';
-import { generateRealVocabFiles, tokenizerFiles, type RealVocabSpec } from './real-vocab';
+import { DTYPE_FILES, generateRealVocabFiles, tokenizerFiles, type RealVocabSpec } from './real-vocab';
 import { buildVocab, specialId, tokenizerConfigJson, tokenizerJson, type Vocab } from './tokenizer';
 import { buildWeights } from './weights';
 
@@ -130,8 +130,10 @@ export async function ensureModel(spec: ModelSpec | RealVocabSpec, modelsDir: st
   const recipe = await recipeHash(spec);
   const tied = 'tokenizerPackage' in spec;
   const result = { dir, parameters: parameterCount(spec, tied) };
+  // The first dtype's file: a fixture may have no fp32 model.onnx (the q4-only inpage-qwen-0.5b).
+  const onnxFile = `onnx/${tied ? DTYPE_FILES[spec.dtypes[0]] : DTYPE_FILES.fp32}`;
   if (await isUpToDate(dir, recipe)) {
-    return { ...result, written: false, onnxBytes: (await stat(join(dir, 'onnx/model.onnx'))).size };
+    return { ...result, written: false, onnxBytes: (await stat(join(dir, onnxFile))).size };
   }
   const files = tied ? generateRealVocabFiles(spec) : generateModelFiles(spec);
   const stamp: Stamp = { recipe, files: {} };
@@ -145,6 +147,6 @@ export async function ensureModel(spec: ModelSpec | RealVocabSpec, modelsDir: st
     }
   }
   await writeAtomically(join(dir, STAMP), json(stamp));
-  const onnxBytes = Buffer.byteLength(files.get('onnx/model.onnx')!);
+  const onnxBytes = Buffer.byteLength(files.get(onnxFile)!);
   return { ...result, written, onnxBytes };
 }

@@ -20,6 +20,12 @@ export function mountCachePanel(root: HTMLElement, session: Session): void {
   let models: CachedModel[] = [];
   let failed = false;
   async function refresh() {
+    const guest = session.state().role === 'guest';
+    refreshButton.disabled = guest;
+    if (guest) {
+      deleteAll.disabled = true;
+      return fill(list, h('li', { class: 'muted' }, 'The tab that hosts the engine manages the cache.'));
+    }
     try {
       models = await session.engine().listCachedModels();
     } catch (error) {
@@ -72,7 +78,7 @@ export function mountCachePanel(root: HTMLElement, session: Session): void {
   // The cache changes when a load finishes.
   let loading = false;
   session.subscribe((state) => {
-    if (loading && !state.loading) void refresh();
+    if ((loading && !state.loading) || (state.role === 'guest') !== refreshButton.disabled) void refresh();
     loading = state.loading !== null;
   });
   void refresh();

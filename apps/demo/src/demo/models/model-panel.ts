@@ -2,7 +2,7 @@ import type { Device, Dtype } from '@inpage/engine';
 import { fill, h, uid } from '../dom';
 import { explain, explainWarning } from '../errors';
 import { formatBytes, formatRate } from '../format';
-import type { LoadRequest, Session, SessionState } from '../session';
+import type { LoadRequest, RemoteModel, Session, SessionState } from '../session';
 import { BUILT_IN_MODEL, catalogue, type CatalogueEntry } from './catalogue';
 
 const OTHER = 'other';
@@ -99,11 +99,22 @@ export function mountModelPanel(root: HTMLElement, session: Session, initial: Lo
 
   const render = (state: SessionState) => {
     const loading = state.loading;
-    load.disabled = loading !== null;
+    // A guest cannot load: the model belongs to the tab that hosts the engine, for every tab.
+    const guest = state.role === 'guest';
+    for (const control of [picker, custom, device]) control.disabled = guest;
+    load.disabled = loading !== null || guest;
     cancel.hidden = loading === null;
-    fill(progress, loading ? renderProgress(loading) : state.serving ? renderLoaded(state) : null);
+    const shown = state.serving ?? state.remote;
+    fill(progress, loading ? renderProgress(loading) : shown ? renderLoaded(shown, guest) : null);
     fill(
       messages,
+      guest &&
+        h(
+          'p',
+          { class: 'callout info', role: 'status', 'data-testid': 'guest-note' },
+          'Another tab of this app hosts the engine, and this tab uses it. To change the model, do it in that tab; ' +
+            'if it closes, this tab takes over and loads the same model from the cache.',
+        ),
       state.error != null && renderError(state.error),
       state.warnings.map((w) => h('div', { class: 'callout warn', role: 'status' }, h('strong', {}, explainWarning(w).title), h('p', {}, w.message))),
       state.notice && h('p', { class: 'muted', role: 'status' }, state.notice),
@@ -159,14 +170,13 @@ function renderProgress(loading: NonNullable<SessionState['loading']>) {
   );
 }
 
-function renderLoaded(state: SessionState) {
-  const info = state.serving!;
+function renderLoaded(info: RemoteModel, elsewhere: boolean) {
   return h(
     'p',
     { class: 'muted', 'data-testid': 'loaded' },
     'Serving ',
     h('span', { class: 'mono' }, displayName(info.modelId)),
-    ` on ${deviceName(info.device)}, ${info.dtype}.`,
+    ` on ${deviceName(info.device)}, ${info.dtype}${elsewhere ? ', in another tab' : ''}.`,
   );
 }
 

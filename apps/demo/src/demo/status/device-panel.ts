@@ -14,7 +14,8 @@ export function mountDevicePanel(root: HTMLElement, topbar: HTMLElement, session
 
   let shown: string | null = null;
   const render = async (state: SessionState) => {
-    const serving = state.serving;
+    // A guest tab shows the engine of the tab that hosts it.
+    const serving = state.serving ?? state.remote;
     const health = await fetch(`${session.baseUrl}/health`).then(
       (r) => r.status,
       () => 0,
@@ -26,6 +27,12 @@ export function mountDevicePanel(root: HTMLElement, topbar: HTMLElement, session
         { class: 'kv' },
         h('dt', {}, 'API base URL'),
         h('dd', {}, h('code', { 'data-testid': 'base-url' }, session.baseUrl), ' ', copyButton(session.baseUrl, 'Copy the API base URL')),
+        h('dt', {}, 'Engine'),
+        h(
+          'dd',
+          { 'data-testid': 'engine-host' },
+          state.role === 'host' ? 'In this tab' : 'Hosted by another tab of this app: this tab loads no model and reaches it through the Service Worker',
+        ),
         h('dt', {}, 'GET /health'),
         h('dd', { 'data-testid': 'health' }, health === 200 ? '200 OK' : `${health} (no model ready)`),
         h('dt', {}, 'Device'),
@@ -72,7 +79,7 @@ export function mountDevicePanel(root: HTMLElement, topbar: HTMLElement, session
   // Progress events come many times a second; this panel only changes with the phase.
   let phase = '';
   const update = (state: SessionState) => {
-    const next = `${state.loading !== null}|${state.serving?.modelId}|${state.error}`;
+    const next = `${state.role}|${state.loading !== null}|${(state.serving ?? state.remote)?.modelId}|${state.error}`;
     if (next !== phase) void render(state);
     phase = next;
   };

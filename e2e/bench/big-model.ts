@@ -1,0 +1,143 @@
+/**
+ * `npm run bench:big`: memory and context length at a real model's size. Loads models/inpage-qwen-0.5b
+ * (Qwen2.5-0.5B's sizes, random weights, q4 MatMulNBits; `make-models --big`) in the engine on WASM and
+ * prints
+ * - prefill and decode tokens/s with ~100 and ~2000 tokens of context, and decode at 2k over decode at 100
+ *   (a cache that grows by copying every step, or buffers reallocated per step, shows as a ratio far below 1);
+ * - the worker's memory while decoding, over the weight bytes (the .onnx file's size): the highest of
+ *   `performance.measureUserAgentSpecificMemory()` samples taken every 500 ms while tokens stream (JS heap plus
+ *   the wasm memory's size: its high-water mark, as a wasm memory never shrinks; the page is cross-origin
+ *   isolated), and the renderer process's resident memory (/proc VmRSS, page and worker together) sampled
+ *   through the whole run, with its peak (VmHWM, which includes loading).
+ *
+ * Usage: tsx e2e/bench/big-model.ts [--tokens 16] [--short 100] [--long 2000] [--port 4187]
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { chromium } from '@playwright/test';
+import { runBench, startPreview } from './preview';
+
+const args = new Map<string, string>();
+for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replace(/^--/, ''), process.argv[i + 1]);
+const tokens = Number(args.get('tokens') ?? 16);
+const contexts = [Number(args.get('short') ?? 100), Number(args.get('long') ?? 2000)];
+const port = Number(args.get('port') ?? 4187);
+const MODEL = 'inpage-qwen-0.5b';
+const weightBytes = statSync(`models/${MODEL}/onnx/model_q4.onnx`).size;
+
+interface Run {
+  context: number;
+  prefillTokensPerSecond: number;
+  decodeTokensPerSecond: number;
+  tokens: number;
+  /** Highest worker memory sample while decoding, bytes. */
+  workerPeak: number;
+}
+
+/** A Linux process's VmRSS or VmHWM in bytes. */
+function procMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+  if (!existsSync(`/proc/${pid}/status`)) return 0;
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
+  return line ? Number(line[1]) * 1024 : 0;
+}
+
+async function main() {
+  await startPreview(port);
+  const executablePath = process.env.PLAYWRIGHT_BUNDLED_BROWSER ? undefined : (process.env.CHROMIUM_PATH ?? '/usr/bin/chromium');
+  const quiet = ['--no-sandbox', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+  // Measure at once instead of at the next natural GC.
+  const browser = await chromium.launch({ executablePath, args: [...quiet, '--enable-blink-features=ForceEagerMeasureMemory'] });
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.addInitScript('globalThis.__name = (f) => f');
+  await page.goto(`http://127.0.0.1:${port}/harness.html`);
+  await page.waitForFunction(() => window.inpage?.ready === true);
+
+  const cdp = await browser.newBrowserCDPSession();
+  const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
+  // Chromium keeps spare renderers; the page's (which hosts its worker) is the one holding the model.
+  const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
+  const rendererMemory = (field: 'VmRSS' | 'VmHWM') => Math.max(...renderers.map((pid) => procMemory(pid, field)));
+  let rssPeak = 0;
+  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rendererMemory('VmRSS'))), 250);
+
+  const loadStart = performance.now();
+  await page.evaluate(async (model) => {
+    // One 2k-token prefill is a single forward pass that blocks the worker for minutes on a slow machine:
+    // the supervisor's default (60 s of silence = stuck) would replace the worker mid-prefill.
+    const engine = window.inpage.createEngine({ heartbeatTimeoutMs: 30 * 60_000 });
+    await engine.load({ model: `/models/${model}/`, device: 'wasm', dtype: 'q4' });
+    (globalThis as unknown as { bigEngine: typeof engine }).bigEngine = engine;
+  }, MODEL);
+  const loadSeconds = (performance.now() - loadStart) / 1000;
+  const afterLoadRss = rendererMemory('VmRSS');
+
+  const once = (context: number, newTokens: number, run: number) =>
+    page.evaluate(
+      async ({ context, newTokens, run }): Promise<Run> => {
+        type Measure = { breakdown: { bytes: number; attribution: { scope: string }[] }[] };
+        const measure = (performance as unknown as { measureUserAgentSpecificMemory(): Promise<Measure> }).measureUserAgentSpecificMemory;
+        const workerBytes = async () => {
+          const { breakdown } = await measure.call(performance);
+          return breakdown.filter((b) => b.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((sum, b) => sum + b.bytes, 0);
+        };
+        const engine = (globalThis as unknown as { bigEngine: ReturnType<typeof window.inpage.createEngine> }).bigEngine;
+        // A different first sentence per run, so no prompt shares a prefix with an earlier one (no prefix reuse).
+        const text = `Run ${run}: ${'The quick brown fox jumps over the lazy dog. '.repeat(Math.ceil(context / 9) + 2)}`;
+        const inputIds = (await engine.tokenize(text)).map((t) => t.id).slice(0, context);
+        let workerPeak = 0;
+        let sampling = false;
+        const samples: Promise<void>[] = [];
+        const timer = setInterval(() => sampling && samples.push(workerBytes().then((b) => void (workerPeak = Math.max(workerPeak, b)))), 500);
+        const start = performance.now();
+        let first = 0;
+        let count = 0;
+        for await (const event of engine.generate({ inputIds, maxNewTokens: newTokens, ignoreEos: true, sampling: { doSample: false } })) {
+          if (event.type !== 'token') continue;
+          if (++count === 1) {
+            first = performance.now();
+            sampling = true;
+          }
+        }
+        const end = performance.now();
+        clearInterval(timer);
+        samples.push(workerBytes().then((b) => void (workerPeak = Math.max(workerPeak, b))));
+        await Promise.all(samples);
+        return {
+          context: inputIds.length,
+          prefillTokensPerSecond: (inputIds.length * 1000) / (first - start),
+          decodeTokensPerSecond: ((count - 1) * 1000) / (end - first),
+          tokens: count,
+          workerPeak,
+        };
+      },
+      { context, newTokens, run },
+    );
+
+  await once(contexts[0], 4, 0); // warm-up: first-run allocations and kernel set-up
+  const runs: Run[] = [];
+  for (const [i, context] of contexts.entries()) {
+    runs.push(await once(context, tokens, i + 1));
+    console.log(`  (context ${context} done)`);
+  }
+  clearInterval(rssTimer);
+  rssPeak = Math.max(rssPeak, rendererMemory('VmRSS'));
+  const hwm = rendererMemory('VmHWM');
+  await browser.close();
+
+  const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
+  console.log(`${MODEL}: weights (onnx/model_q4.onnx) ${mb(weightBytes)}; WASM; loaded in ${loadSeconds.toFixed(1)} s`);
+  for (const r of runs)
+    console.log(
+      `  context ${r.context}: prefill ${r.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${r.decodeTokensPerSecond.toFixed(2)} tok/s (${r.tokens} tokens), ` +
+        `worker memory while decoding ${mb(r.workerPeak)} = ${(r.workerPeak / weightBytes).toFixed(2)}× weights`,
+    );
+  console.log(
+    `  decode tok/s at ${runs[1].context} / at ${runs[0].context} context: ${(runs[1].decodeTokensPerSecond / runs[0].decodeTokensPerSecond).toFixed(2)}`,
+  );
+  console.log(
+    `  renderer process (page + worker) RSS: after load ${mb(afterLoadRss)}, highest sampled ${mb(rssPeak)} = ${(rssPeak / weightBytes).toFixed(2)}× weights; ` +
+      `VmHWM (loading included) ${mb(hwm)} = ${(hwm / weightBytes).toFixed(2)}×`,
+  );
+}
+
+runBench(main);

@@ -129,8 +129,7 @@ export class Scheduler {
         await this.failAll(error);
       }
       if (this.batch && !this.batch.size) this.batch = null;
-      this.stats.batchCurrentSize = this.batch?.size ?? 0;
-      this.stats.batchNextSize = (this.batch?.size ?? 0) + this.prefilling.length;
+      this.updateSizes();
       await yieldToEventLoop();
     }
   }
@@ -206,6 +205,7 @@ export class Scheduler {
         seq.kvTokens.push(...ids);
         if (seq.pending.length > 0) continue;
         this.prefilling.shift();
+        this.updateSizes();
         seq.prefillDone(logits, vocab, performance.now());
         seq.startMask();
         if (await seq.step(logits.subarray(logits.length - vocab))) {
@@ -273,6 +273,8 @@ export class Scheduler {
         failed.set(row, error);
       }
     }
+    // Before any await: a client that saw its finish event and asks /metrics sees the batch without it.
+    this.updateSizes();
     if (this.inflight) return;
     if (leavers.size === 0 && failed.size === 0) return;
     await batch.regroup([], [...leavers, ...failed.keys()], (seq, kv) => !failed.has(seq) && this.keep(seq, kv));
@@ -288,6 +290,13 @@ export class Scheduler {
     // Awaited by the next decode step; until then an early failure must not count as unhandled.
     out.catch(() => undefined);
     return { out, start };
+  }
+
+  /** The batch sizes /metrics reports; a sequence whose finish event is out no longer counts. */
+  private updateSizes(): void {
+    const current = this.batch?.rows.filter((r) => !r.done && !r.signal.aborted).length ?? 0;
+    this.stats.batchCurrentSize = current;
+    this.stats.batchNextSize = current + this.prefilling.length;
   }
 
   private async failAll(error: unknown): Promise<void> {

@@ -62,9 +62,7 @@ async function main() {
 
   const loadStart = performance.now();
   await page.evaluate(async (model) => {
-    // One 2k-token prefill is a single forward pass that blocks the worker for minutes on a slow machine:
-    // the supervisor's default (60 s of silence = stuck) would replace the worker mid-prefill.
-    const engine = window.inpage.createEngine({ heartbeatTimeoutMs: 30 * 60_000 });
+    const engine = window.inpage.createEngine();
     await engine.load({ model: `/models/${model}/`, device: 'wasm', dtype: 'q4' });
     (globalThis as unknown as { bigEngine: typeof engine }).bigEngine = engine;
   }, MODEL);

@@ -3,7 +3,13 @@
  * worker's death from its life lock, of a hung worker from missed heartbeats, and of a lost GPU
  * device from the worker's report.
  */
-import { type FromWorker, lifeLockName, SUPERVISED_WORKER_PREFIX, type ToWorker } from '../protocol/liveness';
+import {
+  type FromWorker,
+  lifeLockName,
+  SILENCE_PER_PASS_POSITION_MS,
+  SUPERVISED_WORKER_PREFIX,
+  type ToWorker,
+} from '../protocol/liveness';
 
 export interface WatchOptions {
   /** How often to ping. */
@@ -40,6 +46,8 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
   let closed = false;
   let seq = 0;
   let lastAnswer = 0;
+  /** Extra silence allowed while a long forward pass (announced by the worker) runs. */
+  let passAllowance = 0;
 
   const fail = (failure: WorkerFailure) => {
     if (closed) return;
@@ -48,6 +56,8 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
   };
   channel.onmessage = ({ data }: MessageEvent<FromWorker>) => {
     lastAnswer = Date.now();
+    // Any message after a pass's announcement means the pass is over.
+    passAllowance = data.type === 'pass' ? data.positions * SILENCE_PER_PASS_POSITION_MS : 0;
     switch (data.type) {
       case 'alive':
         // Granted only once the worker's own hold on it ends, i.e. when the worker is gone.
@@ -60,6 +70,7 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
       case 'device-lost':
         return fail({ kind: 'device-lost', message: `the GPU device was ${data.message}` });
       case 'pong':
+      case 'pass':
         return;
     }
   };
@@ -68,7 +79,7 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
   const timer = setInterval(() => {
     if (lastAnswer === 0) return;
     if (options.quietAllowed()) lastAnswer = Date.now();
-    if (Date.now() - lastAnswer > options.heartbeatTimeoutMs) {
+    if (Date.now() - lastAnswer > options.heartbeatTimeoutMs + passAllowance) {
       const seconds = Math.round(options.heartbeatTimeoutMs / 1000);
       return fail({
         kind: 'unresponsive',

@@ -4,6 +4,13 @@ import { DynamicCache, Tensor, type PreTrainedModel } from '@huggingface/transfo
 export const readback = { bytes: 0 };
 
 /**
+ * Told before every pass how many positions it computes. A pass blocks the worker's thread for
+ * as long as it runs (minutes for a long prompt on a slow device), so whoever watches the worker
+ * for silence must know that a long silence is expected. Set by the worker; nothing by default.
+ */
+export const passes: { onStart: (positions: number) => void } = { onStart: () => undefined };
+
+/**
  * One forward pass over a batch: `ids` [batch × n] after the cache's positions, under an
  * attention mask that covers past and new positions ([batch × total], 0 over left padding;
  * transformers.js derives position_ids from it as a running count of the mask's ones).
@@ -19,6 +26,7 @@ export async function forward(
   { lastOnly = true } = {},
 ): Promise<{ logits: Float32Array; vocab: number; cache: DynamicCache }> {
   const n = ids.length / batch;
+  passes.onStart(ids.length);
   const outputs = (await model.forward({
     input_ids: new Tensor('int64', BigInt64Array.from(ids, BigInt), [batch, n]),
     attention_mask: new Tensor('int64', mask, [batch, mask.length / batch]),

@@ -24,7 +24,18 @@ export type ToWorker =
 
 export type FromWorker =
   /** Sent once the worker holds its life lock: from then on, the lock's release means it died. */
-  { type: 'alive' } | { type: 'pong'; seq: number } | { type: 'device-lost'; message: string };
+  | { type: 'alive' }
+  | { type: 'pong'; seq: number }
+  | { type: 'device-lost'; message: string }
+  /** A forward pass over this many positions starts: the worker is silent until it ends. */
+  | { type: 'pass'; positions: number };
+
+/**
+ * How much longer a pass may keep the worker silent, per position it computes, beyond the
+ * heartbeat timeout. Generous on purpose (a 0.5B q4 model prefills ~10 positions/s on two busy
+ * WASM threads): only a worker that is really stuck should be restarted.
+ */
+export const SILENCE_PER_PASS_POSITION_MS = 1_000;
 
 export function lifeLockName(workerName: string): string {
   return `${workerName}:alive`;

@@ -4,7 +4,14 @@
  * heartbeats, report the loss of the GPU device, and obey the test-only failure hooks.
  */
 import { env } from '@huggingface/transformers';
+import { passes } from '../decode/forward';
 import { type FromWorker, lifeLockName, SUPERVISED_WORKER_PREFIX, type ToWorker } from '../protocol/liveness';
+
+/**
+ * Passes this long or longer are announced. Shorter ones (every decode step) fit in the
+ * heartbeat timeout on any device, and a message per step would cost decode speed.
+ */
+const ANNOUNCED_PASS_POSITIONS = 32;
 
 let channel: BroadcastChannel | null = null;
 
@@ -29,6 +36,9 @@ export function startLiveness(): void {
       case 'hang':
         for (;;);
     }
+  };
+  passes.onStart = (positions) => {
+    if (positions >= ANNOUNCED_PASS_POSITIONS) post({ type: 'pass', positions });
   };
   // Never released while the worker lives: the browser releases it when the worker is gone.
   void navigator.locks.request(lifeLockName(name), () => {

@@ -13,29 +13,43 @@ test.beforeEach(({ browserName: _ }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'webgpu', 'a transport: the device does not matter');
 });
 
-/** Open harness.html under the Service Worker and join the election; the first tab hosts the engine. */
-async function openTab(context: BrowserContext): Promise<Page> {
+/**
+ * Open harness.html under the Service Worker and join the election; the first tab hosts the engine.
+ * `maxBatchSize: 1` makes a request wait behind a running one instead of joining its batch.
+ */
+async function openTab(context: BrowserContext, batching?: { maxBatchSize: number }): Promise<Page> {
   const page = await context.newPage();
   await page.goto('/harness.html');
   await page.waitForFunction(() => window.inpage?.ready === true);
-  await page.evaluate(async (model) => {
-    await navigator.serviceWorker.register('/sw.js', { scope: '/' });
-    await navigator.serviceWorker.ready;
-    const origin = window.inpage.hostEngineOnce({
-      baseUrl: `${location.origin}/tgi`,
-      createEngine: () => window.inpage.createEngine({ model }),
-    });
-    Object.assign(window, { origin });
-    // The worker claims the page on its first visit; until then the fetch patch serves the host.
-    if (!navigator.serviceWorker.controller) {
-      await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
-    }
-  }, TINY_MODEL);
+  await page.evaluate(
+    async ({ model, batching }) => {
+      await navigator.serviceWorker.register('/sw.js', { scope: '/' });
+      await navigator.serviceWorker.ready;
+      // The election answers asynchronously (a Web Lock): the role is recorded once it is known.
+      const origin = window.inpage.hostEngineOnce({
+        baseUrl: `${location.origin}/tgi`,
+        createEngine: () => window.inpage.createEngine({ model, ...(batching && { batching }) }),
+        onGuest: () => Object.assign(window, { role: 'guest' }),
+      });
+      void origin.hosting().then(() => Object.assign(window, { role: 'host' }));
+      Object.assign(window, { origin });
+      // The worker claims the page on its first visit; until then the fetch patch serves the host.
+      if (!navigator.serviceWorker.controller) {
+        await new Promise((resolve) => navigator.serviceWorker.addEventListener('controllerchange', resolve, { once: true }));
+      }
+    },
+    { model: TINY_MODEL, batching },
+  );
   return page;
 }
 
 function isHost(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { origin: { isHost(): boolean } }).origin.isHost());
+}
+
+/** The tab's part once the election has answered: the host, or a guest waiting in line. */
+async function roleOf(page: Page): Promise<string> {
+  return (await page.waitForFunction(() => (window as unknown as { role?: string }).role)).jsonValue() as Promise<string>;
 }
 
 /** Generations waiting or running on the engine the page hosts. */
@@ -55,6 +69,7 @@ test('XHR, a worker, an iframe, a second tab and a GET opened in a tab: all answ
     if (new URL(request.url()).pathname.startsWith('/models/')) modelFiles.push(request.url());
   });
   const first = await openTab(context);
+  expect(await roleOf(first)).toBe('host');
   expect(await isHost(first)).toBe(true);
   await first.evaluate(() =>
     (window as unknown as { origin: { hosting(): Promise<{ engine: { ready(): Promise<unknown> } }> } }).origin.hosting().then((host) => host.engine.ready()),
@@ -89,6 +104,7 @@ test('XHR, a worker, an iframe, a second tab and a GET opened in a tab: all answ
   expect(answers).toEqual({ xhr: `200 ${ANSWER}`, fromWorker: `200 ${ANSWER}`, fromIframe: `200 ${ANSWER}` });
 
   const second = await openTab(context);
+  expect(await roleOf(second)).toBe('guest');
   expect(await isHost(second)).toBe(false);
   const fromSecond = await second.evaluate(async (body) => {
     const r = await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
@@ -134,17 +150,21 @@ test('a stream through the Service Worker arrives as it is made; a client that c
 });
 
 test('when the hosting tab closes, another tab takes over and answers what the first had queued', async ({ context }) => {
-  const host = await openTab(context);
-  const next = await openTab(context);
+  const host = await openTab(context, { maxBatchSize: 1 });
+  const next = await openTab(context, { maxBatchSize: 1 });
+  expect(await roleOf(next)).toBe('guest');
   expect(await isHost(next)).toBe(false);
-  // The host is busy with a long stream of its own; the other tab's request waits in its queue.
+  // The host is busy with a long stream of its own; the other tab's request waits in its queue (batches of one).
   await host.evaluate(async () => {
     const r = await fetch('/tgi/generate_stream', {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ inputs: 'A', parameters: { max_new_tokens: 2000 } }),
     });
-    await r.body!.getReader().read();
+    // Kept reachable: a collected reader would cancel the stream, and with it the generation.
+    const reader = r.body!.getReader();
+    Object.assign(window, { reader });
+    await reader.read();
   });
   const queued = next.evaluate(async (body) => {
     const r = await fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body });

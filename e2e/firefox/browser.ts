@@ -18,12 +18,16 @@ export async function startPreview(port: number): Promise<{ origin: string; stop
   const deadline = Date.now() + 60_000;
   for (;;) {
     if (server.exitCode !== null) throw new Error(`vite preview exited (${server.exitCode}): is port ${port} taken?`);
-    const up = await fetch(`${origin}/harness.html`).then(
+    // Bounded: a socket that accepts and never answers must not hang the whole run.
+    const up = await fetch(`${origin}/harness.html`, { signal: AbortSignal.timeout(2_000) }).then(
       (r) => r.ok,
       () => false,
     );
     if (up) break;
-    if (Date.now() > deadline) throw new Error(`vite preview did not answer on ${origin}`);
+    if (Date.now() > deadline) {
+      server.kill();
+      throw new Error(`vite preview did not answer on ${origin}`);
+    }
     await new Promise((r) => setTimeout(r, 250));
   }
   return { origin, stop: () => server.kill() };

@@ -22,7 +22,7 @@ import { EngineError, type EngineErrorKind, isEngineError } from '../protocol/er
 import { chooseDevice } from './device';
 import { runtimeFailure } from './runtime-failure';
 import { resolveSource } from './source';
-import { readWeightsInPlace } from './session-create';
+import { leanSessions } from './session-create';
 import { openWeightCache } from './weight-cache';
 
 export interface LoadedModel {
@@ -81,7 +81,7 @@ async function loadOrThrow(
     useWasmCache: false,
   });
   if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { ...wasmPaths };
-  readWeightsInPlace();
+  leanSessions();
 
   const choice = await chooseDevice(options.device);
   emit({ type: 'device', device: choice.device, reason: choice.reason });

@@ -3,14 +3,13 @@
  * connects to the one engine and serves with it, so closing any tab, the first included, loads
  * nothing again while one tab remains; a killed engine is replaced once for all tabs.
  *
- * How "one copy of the weights" is counted: every engine worker holds a Web Lock named
- * `inpage-engine#…:alive` for its whole life, and `navigator.locks.query()` lists the locks held
- * in the whole origin (pages, dedicated workers and SharedWorkers alike), so the held ones are the
- * engine workers alive. A second tab's load joins the loaded model: it reports no load event
+ * How "one copy of the weights" is counted: the engine workers alive in the whole origin, by the
+ * life locks they hold (engineWorkersAlive; Playwright lists no SharedWorker and sees none of its
+ * fetches), and none in the pages. A second tab's load joins the loaded model: it reports no load event
  * (no device choice, no file read, not even from the IndexedDB cache).
  */
 import { type BrowserContext, expect, type Page, test } from '@playwright/test';
-import { expectedDevice, TINY_MODEL } from './support/harness';
+import { engineWorkersAlive, expectedDevice, TINY_MODEL } from './support/harness';
 
 const HELLO = JSON.stringify({ inputs: 'hello', parameters: { max_new_tokens: 20 } });
 const ANSWER = '{"generated_text":"pqrstuvwxyz"}';
@@ -55,17 +54,12 @@ interface TabState {
   engineWorkers: string[];
 }
 
-function tabState(page: Page): Promise<TabState> {
-  return page.evaluate(async () => {
+async function tabState(page: Page): Promise<TabState> {
+  const state = await page.evaluate(() => {
     const w = window as unknown as { kind: string; loadEvents: unknown[]; engine: { restarts(): number } };
-    const { held = [] } = await navigator.locks.query();
-    return {
-      kind: w.kind,
-      loadEvents: w.loadEvents.length,
-      restarts: w.engine.restarts(),
-      engineWorkers: held.map((lock) => lock.name!).filter((name) => name.startsWith('inpage-engine#') && name.endsWith(':alive')),
-    };
+    return { kind: w.kind, loadEvents: w.loadEvents.length, restarts: w.engine.restarts() };
   });
+  return { ...state, engineWorkers: await engineWorkersAlive(page) };
 }
 
 function generate(page: Page): Promise<string> {

@@ -30,12 +30,13 @@ async function start() {
   if (shareAcrossTabs) void navigator.serviceWorker.register('/sw.js', { scope: '/' });
   // `?host=shared-worker|leader-tab` overrides where the engine lives (default: hostEngineOnce's choice).
   const host = new URLSearchParams(location.search).get('host');
+  const initial = requestFromUrl(location.search);
   const session = await createSession(BASE_URL, {
     shareAcrossTabs,
     host: host === 'shared-worker' || host === 'leader-tab' ? host : 'auto',
+    device: initial.device,
   });
   window.inpageDemo = { baseUrl: session.baseUrl, session };
-  const initial = requestFromUrl(location.search);
   session.load(initial);
 
   const $ = (id: string) => document.getElementById(id)!;

@@ -57,6 +57,8 @@ export interface SessionOptions {
   shareAcrossTabs: boolean;
   /** Where the engine lives (hostEngineOnce's `host`; `?host=` in the demo's address). */
   host?: 'auto' | 'shared-worker' | 'leader-tab';
+  /** The device the first load asks for (hostEngineOnce's `device`: WASM keeps a leader tab's threads). */
+  device?: Device | 'auto';
 }
 
 /**
@@ -119,6 +121,7 @@ export function createSession(baseUrl: string, options: SessionOptions): Promise
     hostEngineOnce({
       baseUrl,
       host: options.host,
+      device: options.device,
       createEngine: (where) => {
         placement = where;
         return forwardingEngine(current);

@@ -11,9 +11,10 @@
  *   takes over; requests the old host had not answered are sent to the new one by the Service Worker.
  *
  * Which one (`host: 'auto'`): the SharedWorker where the browser has one and it costs no speed,
- * i.e. where WebGPU works inside it, or where the page is not cross-origin isolated. A SharedWorker
- * is never cross-origin isolated (Chromium 156), so onnxruntime's WASM threads exist only in a
- * page's own worker: on WASM, an isolated page's leader tab is faster.
+ * i.e. where WebGPU works inside it (unless the engine is asked for WASM), or where the page is not
+ * cross-origin isolated. A SharedWorker is never cross-origin isolated (Chromium 156), so
+ * onnxruntime's WASM threads exist only in a page's own worker: on WASM, an isolated page's leader
+ * tab is faster.
  */
 import type { Engine } from '../engine';
 import { installShim, type Shim, type ShimOptions } from '../intercept/install';
@@ -36,6 +37,8 @@ export interface OriginHostOptions extends Omit<ShimOptions, 'engine'> {
   createEngine(placement: EnginePlacement): Engine;
   /** Where the engine lives (see above); default 'auto'. Without SharedWorker, always a leader tab. */
   host?: 'auto' | EngineHostKind;
+  /** The device the engine will be asked for, if known: with 'wasm', 'auto' keeps the WASM threads of a leader tab. */
+  device?: 'auto' | 'webgpu' | 'wasm';
   /** Told when this tab becomes a host (in a SharedWorker host: every tab, at once). */
   onHost?(host: { engine: Engine; shim: Shim; kind: EngineHostKind }): void;
   /** Told, at once, when another tab hosts already: this tab waits in line and uses that one meanwhile. */
@@ -52,7 +55,7 @@ export interface OriginHost {
 }
 
 export function hostEngineOnce(options: OriginHostOptions): OriginHost {
-  const { createEngine, onHost, onGuest, host: wanted = 'auto', ...shimOptions } = options;
+  const { createEngine, onHost, onGuest, host: wanted = 'auto', device = 'auto', ...shimOptions } = options;
   const stopped = new AbortController();
   let resolveHosting!: (host: { engine: Engine; shim: Shim; kind: EngineHostKind }) => void;
   const hosting = new Promise<{ engine: Engine; shim: Shim; kind: EngineHostKind }>(
@@ -76,7 +79,7 @@ export function hostEngineOnce(options: OriginHostOptions): OriginHost {
     host = null;
   };
 
-  void chooseHost(wanted).then((kind) => {
+  void chooseHost(wanted, device).then((kind) => {
     if (stopped.signal.aborted) return;
     if (kind === 'shared-worker') return serve(kind);
     // A first try that does not wait tells a tab at once whether it is a guest (a signal cannot go
@@ -98,9 +101,10 @@ export function hostEngineOnce(options: OriginHostOptions): OriginHost {
   };
 }
 
-async function chooseHost(wanted: 'auto' | EngineHostKind): Promise<EngineHostKind> {
+async function chooseHost(wanted: 'auto' | EngineHostKind, device: 'auto' | 'webgpu' | 'wasm'): Promise<EngineHostKind> {
   if (wanted === 'leader-tab' || typeof SharedWorker === 'undefined') return 'leader-tab';
   if (wanted === 'shared-worker' || !globalThis.crossOriginIsolated) return 'shared-worker';
+  if (device === 'wasm') return 'leader-tab';
   return (await sharedWorkerHasWebGpu()) ? 'shared-worker' : 'leader-tab';
 }
 

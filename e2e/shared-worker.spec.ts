@@ -13,6 +13,7 @@ import { engineWorkersAlive, expectedDevice, TINY_MODEL } from './support/harnes
 
 const HELLO = JSON.stringify({ inputs: 'hello', parameters: { max_new_tokens: 20 } });
 const ANSWER = '{"generated_text":"pqrstuvwxyz"}';
+const OTHER_MODEL = '/models/inpage-tiny-chatml/';
 
 type Host = 'auto' | 'shared-worker';
 
@@ -72,7 +73,7 @@ function generate(page: Page): Promise<string> {
 /** Dedicated engine workers of the pages (a SharedWorker host has none). */
 const pageEngineWorkers = (pages: Page[]) => pages.flatMap((page) => page.workers()).filter((w) => w.url().includes('engine-worker')).length;
 
-test('two tabs share one engine in the SharedWorker; closing the first reloads nothing', async ({ context }, testInfo) => {
+test('two tabs share one engine in the SharedWorker; closing the first reloads nothing; a model change reaches every tab', async ({ context }, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'webgpu', 'a transport: the device does not matter (the WebGPU case below checks the device)');
   const first = await openTab(context);
   const second = await openTab(context);
@@ -96,6 +97,12 @@ test('two tabs share one engine in the SharedWorker; closing the first reloads n
   const info = await opened.goto('/tgi/info');
   expect(info?.status()).toBe(200);
   expect(await info?.json()).toMatchObject({ model_id: TINY_MODEL, device: 'wasm' });
+
+  // A load of another model in one tab changes the one engine's model for every tab, and their /info follows.
+  const third = await openTab(context);
+  await second.evaluate((model) => (window as unknown as { engine: { load(o: { model: string }): Promise<unknown> } }).engine.load({ model }), OTHER_MODEL);
+  await expect.poll(() => third.evaluate(async () => (await (await fetch('/tgi/info')).json()).model_id)).toBe(OTHER_MODEL);
+  expect(await engineWorkersAlive(third)).toEqual(one.engineWorkers);
 });
 
 test('a killed engine: the stream fails at once, /health 503 then 200, the other tab’s queued request is served', async ({ context }, testInfo) => {

@@ -83,6 +83,14 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
         heartbeatTimeoutMs,
         quietAllowed: () => state.state === 'loading',
         onFailure: (failure) => fail(incarnation, failure),
+        // Another tab's load changed the shared engine's model: serve (and after a restart load) that one.
+        onModel: (options, info) => {
+          if (incarnation !== current || incarnation.death) return;
+          lastLoad = options;
+          if (state.state === 'loading') return; // this tab's own load settles it
+          state = { state: 'ready', info: shown(info) };
+          loading = Promise.resolve(state.info);
+        },
       }),
     };
     incarnation.engine = createWorkerEngine({ workerName: incarnation.watch.workerName, sharedWorker });
@@ -115,9 +123,8 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     state = { state: 'loading', model: loadOptions.model };
     const attempt = engine.load({ ...loadOptions, device }, onEvent).then(
       (info) => {
-        const shown = wasmBecause ? { ...info, deviceReason: wasmBecause } : info;
-        if (loading === attempt) state = { state: 'ready', info: shown };
-        return shown;
+        if (loading === attempt) state = { state: 'ready', info: shown(info) };
+        return shown(info);
       },
       (error: unknown): Promise<ModelInfo> => {
         // The worker failed under this load: the supervisor's restart loads the same again.
@@ -130,6 +137,11 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     loading = attempt;
     attempt.catch(() => undefined);
     return attempt;
+  }
+
+  /** The model info as this engine reports it (with why WebGPU was given up, once it was). */
+  function shown(info: ModelInfo): ModelInfo {
+    return wasmBecause ? { ...info, deviceReason: wasmBecause } : info;
   }
 
   /**

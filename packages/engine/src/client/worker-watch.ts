@@ -10,6 +10,7 @@ import {
   SUPERVISED_WORKER_PREFIX,
   type ToWorker,
 } from '../protocol/liveness';
+import type { LoadOptions, ModelInfo } from '../protocol/types';
 
 export interface WatchOptions {
   /** The worker's name (a SharedWorker's, which every tab must agree on); by default a new unique one. */
@@ -25,6 +26,8 @@ export interface WatchOptions {
   quietAllowed(): boolean;
   /** Called once, with the reason in words, the first time the worker is found dead, stuck or without its GPU. */
   onFailure(failure: WorkerFailure): void;
+  /** A SharedWorker loaded a model (maybe another tab's load). */
+  onModel?(options: LoadOptions, info: ModelInfo): void;
 }
 
 export interface WorkerFailure {
@@ -82,6 +85,8 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
         return;
       case 'device-lost':
         return fail({ kind: 'device-lost', message: `the GPU device was ${data.message}` });
+      case 'model':
+        return options.onModel?.(data.options, data.info);
       case 'pong':
       case 'pass':
         return;

@@ -10,7 +10,7 @@ import { EngineError, toWire } from '../protocol/errors';
 import type { LoadEvent, LoadOptions } from '../protocol/types';
 import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { Scheduler } from '../scheduler/scheduler';
-import { announceAlive, startLiveness, watchGpuDevice } from './liveness';
+import { announceAlive, post, startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
 import { ortFiles } from './ort-files';
 
@@ -50,6 +50,7 @@ function serveClient(shared: boolean): WorkerApi {
       });
       next.finally(() => release(onEvent)).catch(() => undefined);
       next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);
+      if (shared) next.then(({ info }) => current === next && post({ type: 'model', options, info })).catch(() => undefined);
       // A failed load is not joined: the next asks again.
       next.catch(() => (current === next ? (currentKey = null) : undefined));
       current = next;

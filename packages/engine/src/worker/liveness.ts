@@ -17,7 +17,8 @@ let channel: BroadcastChannel | null = null;
 /** Set once the worker holds its life lock. */
 let holdsLifeLock = false;
 
-function post(message: FromWorker): void {
+/** Tell every supervisor watching this worker (the 'model' message, and the ones below). */
+export function post(message: FromWorker): void {
   channel?.postMessage(message);
 }
 

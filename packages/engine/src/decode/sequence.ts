@@ -161,7 +161,6 @@ export class Sequence {
     this.constraint = null;
   }
 
-
   private tokenOf(id: number, logprob: number, text = this.decodeRaw([id])): GeneratedToken {
     return { id, text, logprob, special: this.loaded.specialIds.has(id) };
   }

@@ -148,14 +148,15 @@ async function scaling(page: BenchPage, device: string, name: string, tokens: nu
       runs.get(n)!.push(await page.evaluate(({ run, prompt, tokens, n }) => window.bench.concurrent(run, prompt, tokens, n), { run, prompt, tokens, n }));
     }
   }
-  const rates = new Map<number, { wall: number; decode: number }>();
-  for (const n of counts) {
-    const measured = runs.get(n)!.slice(1);
-    rates.set(n, { wall: median(measured.map((r) => r.wall)), decode: median(measured.map((r) => r.decode)) });
-  }
-  const one = rates.get(1)!;
-  const row = (key: 'wall' | 'decode') =>
-    counts.map((n) => `${n}×: ${rates.get(n)![key].toFixed(0)} (${(rates.get(n)![key] / one[key]).toFixed(2)}×)`).join(', ');
+  // Each ratio pairs a run's n streams with the same run's single stream (measured just before),
+  // then takes the median over runs: steadier than a ratio of medians when the load drifts.
+  const measured = (n: number) => runs.get(n)!.slice(1);
+  const figure = (n: number, key: 'wall' | 'decode') => {
+    const rate = median(measured(n).map((r) => r[key]));
+    const ratios = measured(n).map((r, i) => r[key] / measured(1)[i][key]);
+    return `${n}×: ${rate.toFixed(0)} (${median(ratios).toFixed(2)}×, runs ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
+  };
+  const row = (key: 'wall' | 'decode') => counts.map((n) => figure(n, key)).join(', ');
   return [`${name}: decode tok/s, all streams decoding: ${row('decode')}`, `${name}: tok/s over wall time, prefills included: ${row('wall')}`];
 }
 

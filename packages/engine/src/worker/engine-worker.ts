@@ -12,6 +12,7 @@ import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { Scheduler } from '../scheduler/scheduler';
 import { announceAlive, post, startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
+import { EventOutbox } from './event-outbox';
 import { ortFiles } from './ort-files';
 
 const scheduler = new Scheduler();
@@ -32,6 +33,8 @@ function model(): Promise<ServingModel> {
  */
 function serveClient(shared: boolean): WorkerApi {
   const running = new Map<number, AbortController>();
+  // Each client's events go to its own port.
+  const outbox = new EventOutbox();
   return {
     async load(options, onEvent, baseUrl) {
       const key = loadKey(options, baseUrl);
@@ -66,10 +69,14 @@ function serveClient(shared: boolean): WorkerApi {
       return applyChatTemplate((await model()).tokenizer, messages, options);
     },
 
-    async generate(id, request, events) {
+    connectEvents(port) {
+      outbox.connect(port);
+    },
+
+    async generate(id, request) {
       const controller = new AbortController();
       running.set(id, controller);
-      const onEvent = (event: WireEvent) => events.postMessage(event);
+      const onEvent = (event: WireEvent) => outbox.post(id, event);
       try {
         const loaded = await model();
         await scheduler.generate(loaded, request, onEvent, controller.signal);
@@ -77,7 +84,6 @@ function serveClient(shared: boolean): WorkerApi {
         onEvent({ type: 'error', ...toWire(runtimeFailure(error, 'generation')) });
       } finally {
         running.delete(id);
-        events.close();
       }
     },
 

@@ -31,8 +31,7 @@ async function openTab(context: BrowserContext, host: Host = 'shared-worker'): P
         baseUrl: `${location.origin}/tgi`,
         host,
         // One sequence at a time: a second request waits in the queue behind a running one.
-        createEngine: (placement) =>
-          window.inpage.createEngine({ model, ...placement, batching: { maxBatchSize: 1 }, onLoadEvent: (e) => loadEvents.push(e) }),
+        createEngine: (placement) => window.inpage.createEngine({ model, ...placement, batching: { maxBatchSize: 1 }, onLoadEvent: (e) => loadEvents.push(e) }),
       });
       Object.assign(window, { origin, loadEvents });
       const { engine, kind } = await origin.hosting();

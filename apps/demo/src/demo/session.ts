@@ -84,9 +84,7 @@ export function createSession(baseUrl: string, options: SessionOptions): Promise
    */
   const engineFor = (request: LoadRequest) =>
     createEngine(
-      placement.sharedWorker === undefined
-        ? {}
-        : { sharedWorker: `${placement.sharedWorker} ${request.model}|${request.dtype ?? ''}|${request.device ?? ''}` },
+      placement.sharedWorker === undefined ? {} : { sharedWorker: `${placement.sharedWorker} ${request.model}|${request.dtype ?? ''}|${request.device ?? ''}` },
     );
   const listeners: ((state: SessionState) => void)[] = [];
   const state: SessionState = { role: 'host', serving: null, remote: null, loading: null, error: null, warnings: [], notice: null };

@@ -101,7 +101,10 @@ export function hostEngineOnce(options: OriginHostOptions): OriginHost {
   };
 }
 
-async function chooseHost(wanted: 'auto' | EngineHostKind, device: 'auto' | 'webgpu' | 'wasm'): Promise<EngineHostKind> {
+async function chooseHost(
+  wanted: 'auto' | EngineHostKind,
+  device: 'auto' | 'webgpu' | 'wasm',
+): Promise<EngineHostKind> {
   if (wanted === 'leader-tab' || typeof SharedWorker === 'undefined') return 'leader-tab';
   if (wanted === 'shared-worker' || !globalThis.crossOriginIsolated) return 'shared-worker';
   if (device === 'wasm') return 'leader-tab';

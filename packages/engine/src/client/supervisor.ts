@@ -57,8 +57,7 @@ interface Incarnation {
 }
 
 export function createEngine(options: CreateEngineOptions & SupervisorOptions = {}): SupervisedEngine {
-  const { onLoadEvent, heartbeatMs = 2_000, heartbeatTimeoutMs = 60_000, onRestart, sharedWorker, ...first } =
-    options;
+  const { onLoadEvent, heartbeatMs = 2_000, heartbeatTimeoutMs = 60_000, onRestart, sharedWorker, ...first } = options;
   const generations = sharedWorker === undefined ? null : sharedGenerations(sharedWorker);
   let current = spawn(generations?.current());
   let lastLoad: LoadOptions | null = null;

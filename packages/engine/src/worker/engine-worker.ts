@@ -53,7 +53,8 @@ function serveClient(shared: boolean): WorkerApi {
       });
       next.finally(() => release(onEvent)).catch(() => undefined);
       next.then((loaded) => (loaded.info.device === 'webgpu' ? watchGpuDevice() : undefined)).catch(() => undefined);
-      if (shared) next.then(({ info }) => current === next && post({ type: 'model', options, info })).catch(() => undefined);
+      if (shared)
+        next.then(({ info }) => current === next && post({ type: 'model', options, info })).catch(() => undefined);
       // A failed load is not joined: the next asks again.
       next.catch(() => (current === next ? (currentKey = null) : undefined));
       current = next;
@@ -108,7 +109,12 @@ function serveClient(shared: boolean): WorkerApi {
 function loadKey(options: LoadOptions, baseUrl: string): string | null {
   try {
     const { model, ...rest } = options;
-    return JSON.stringify([resolveSource(model, baseUrl), rest.dtype ?? null, rest.device ?? 'auto', rest.batching ?? null]);
+    return JSON.stringify([
+      resolveSource(model, baseUrl),
+      rest.dtype ?? null,
+      rest.device ?? 'auto',
+      rest.batching ?? null,
+    ]);
   } catch {
     return null;
   }

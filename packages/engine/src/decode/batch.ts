@@ -1,14 +1,6 @@
 import { DynamicCache, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
 import { cacheTensors, forward } from './forward';
-import {
-  type HostKv,
-  type HostTensor,
-  hostData,
-  isAttentionKv,
-  ownPositions,
-  slicePositions,
-  stackPadded,
-} from './kv';
+import { type HostKv, type HostTensor, hostData, isAttentionKv, ownPositions, slicePositions, stackPadded } from './kv';
 import type { KvLayout } from '../protocol/types';
 import type { Sequence } from './sequence';
 

@@ -7,7 +7,7 @@ import { kvLayoutOf } from '../decode/kv';
 import { graphOperators } from './graph-operators';
 
 const weights = randomWeights(TINY, RULE_SCALES);
-const blob = (bytes: Uint8Array) => new Blob([bytes]);
+const blob = (bytes: Uint8Array) => new Blob([bytes.slice()]);
 
 describe('graphOperators', () => {
   it('lists the operators of an Optimum-style graph, inline weights skipped', async () => {
@@ -29,6 +29,8 @@ describe('graphOperators', () => {
   });
 
   it('refuses bytes that are not a protobuf message', async () => {
-    await expect(graphOperators(blob(new Uint8Array([0x3a, 0xff, 0xff, 0xff, 0x0f])))).rejects.toThrow('Not an ONNX model');
+    await expect(graphOperators(blob(new Uint8Array([0x3a, 0xff, 0xff, 0xff, 0x0f])))).rejects.toThrow(
+      'Not an ONNX model',
+    );
   });
 });

@@ -26,7 +26,15 @@ const { values } = parseArgs({
 // `pnpm --filter` runs scripts in the package folder; INIT_CWD is where the user typed the command.
 const modelsDir = values.out ? resolve(process.env.INIT_CWD ?? process.cwd(), values.out) : DEFAULT_MODELS_DIR;
 
-const specs = [TINY, TINY_CHATML, QWEN3, QWEN3_GQA, GEMMA3, ...(values.bench ? [BENCH] : []), ...(values.big ? [QWEN_05B] : [])];
+const specs = [
+  TINY,
+  TINY_CHATML,
+  QWEN3,
+  QWEN3_GQA,
+  GEMMA3,
+  ...(values.bench ? [BENCH] : []),
+  ...(values.big ? [QWEN_05B] : []),
+];
 for (const spec of specs) {
   const started = performance.now();
   const result = await ensureModel(spec, modelsDir);

@@ -34,7 +34,11 @@ export interface FusedGraphOptions {
   quantize?: 'q4';
 }
 
-export function buildFusedOnnxModel(spec: Dimensions, weights: ModelWeights, options: FusedGraphOptions = {}): Uint8Array {
+export function buildFusedOnnxModel(
+  spec: Dimensions,
+  weights: ModelWeights,
+  options: FusedGraphOptions = {},
+): Uint8Array {
   const g = new GraphBuilder();
   const { hiddenSize: h, numHeads, numKvHeads: kvHeads, headDim, intermediateSize: inter, vocabSize: vocab } = spec;
   const qSize = numHeads * headDim;
@@ -64,9 +68,11 @@ export function buildFusedOnnxModel(spec: Dimensions, weights: ModelWeights, opt
   // The builder's attention-mask reformatting: per-row lengths − 1, and the total length.
   const maskSum = g.op('ReduceSum', ['attention_mask', g.ints(1)], [intAttr('keepdims', 0)]);
   const seqlensK = g.op('Cast', [g.op('Sub', [maskSum, g.constant('int64', [], [1])])], [intAttr('to', INT32)]);
-  const totalLength = g.op('Cast', [
-    g.op('Gather', [g.op('Shape', ['attention_mask']), g.constant('int64', [], [1])], [intAttr('axis', 0)]),
-  ], [intAttr('to', INT32)]);
+  const totalLength = g.op(
+    'Cast',
+    [g.op('Gather', [g.op('Shape', ['attention_mask']), g.constant('int64', [], [1])], [intAttr('axis', 0)])],
+    [intAttr('to', INT32)],
+  );
 
   // cos/sin of position × inv_freq for every position up to the context length, [positions, headDim / 2].
   const invFreq = ropeInvFreq(spec);
@@ -93,7 +99,8 @@ export function buildFusedOnnxModel(spec: Dimensions, weights: ModelWeights, opt
     const inputNorm = g.weight(`${p}.input_layernorm.weight`, [h], layer.inputNorm);
     let hn: string;
     if (pending === null) hn = simplifiedNorm(residual, inputNorm);
-    else [hn, , , residual] = skipNorm(residual, pending, inputNorm, `/model/layers.${i}/input_layernorm/SkipLayerNorm`);
+    else
+      [hn, , , residual] = skipNorm(residual, pending, inputNorm, `/model/layers.${i}/input_layernorm/SkipLayerNorm`);
 
     // Packed q, k, v projection, split in three.
     const packed = new Float32Array(h * (qSize + 2 * kvSize));
@@ -104,9 +111,12 @@ export function buildFusedOnnxModel(spec: Dimensions, weights: ModelWeights, opt
     }
     const qkv = matmul(hn, `${p}.attn.qkv_proj.weight`, packed, h, qSize + 2 * kvSize);
     const split = `/model/layers.${i}/attn/qkv_proj/Split`;
-    let [q, k] = node('Split', [qkv, g.ints(qSize, kvSize, kvSize)], [0, 1, 2].map((n) => `${split}/output_${n}`), [
-      intAttr('axis', -1),
-    ]);
+    let [q, k] = node(
+      'Split',
+      [qkv, g.ints(qSize, kvSize, kvSize)],
+      [0, 1, 2].map((n) => `${split}/output_${n}`),
+      [intAttr('axis', -1)],
+    );
     const v = `${split}/output_2`;
     if (options.qkNorm) {
       // Over each head: [B, S, N·H] → [B, S·N, H] → norm → [B, S, N·H].
@@ -119,8 +129,12 @@ export function buildFusedOnnxModel(spec: Dimensions, weights: ModelWeights, opt
       k = headNorm(k, `${p}.attn.k_norm.layernorm.weight`, layer.kNorm!, kvSize);
     }
     for (const kind of ['key', 'value'] as const) {
-      pastInputs.push(valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]));
-      presentOutputs.push(valueInfo(`present.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim]));
+      pastInputs.push(
+        valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]),
+      );
+      presentOutputs.push(
+        valueInfo(`present.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim]),
+      );
     }
     const [attention] = node(
       'GroupQueryAttention',
@@ -140,7 +154,12 @@ export function buildFusedOnnxModel(spec: Dimensions, weights: ModelWeights, opt
     const attentionOut = matmul(attention, `${p}.attn.o_proj.weight`, layer.o, qSize, h);
     const postNorm = g.weight(`${p}.post_attention_layernorm.weight`, [h], layer.postNorm);
     let hn2: string;
-    [hn2, , , residual] = skipNorm(residual, attentionOut, postNorm, `/model/layers.${i}/post_attention_layernorm/SkipLayerNorm`);
+    [hn2, , , residual] = skipNorm(
+      residual,
+      attentionOut,
+      postNorm,
+      `/model/layers.${i}/post_attention_layernorm/SkipLayerNorm`,
+    );
     const gate = matmul(hn2, `${p}.mlp.gate_proj.weight`, layer.gate, h, inter);
     const up = matmul(hn2, `${p}.mlp.up_proj.weight`, layer.up, h, inter);
     const act = g.op('Mul', [g.op('Mul', [gate, g.op('Sigmoid', [gate])]), up]);

@@ -21,7 +21,11 @@ const { FLOAT, FLOAT16, INT64, BOOL } = onnx.TensorProto.DataType;
 /** Added to the scores of masked positions. Finite: -inf would give NaN on rows that are all padding. */
 const MASKED = -1e9;
 
-export const intAttr = (name: string, i: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
+export const intAttr = (name: string, i: number): Attribute => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INT,
+  i,
+});
 export const intsAttr = (name: string, ints: number[]): Attribute => ({
   name,
   type: onnx.AttributeProto.AttributeType.INTS,

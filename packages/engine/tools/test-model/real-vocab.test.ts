@@ -5,13 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AutoModelForCausalLM,
-  AutoTokenizer,
-  env,
-  type PreTrainedTokenizer,
-  Tensor,
-} from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainIds, GEMMA3, QWEN3, QWEN3_GQA, tokenizerFiles } from './real-vocab';
 import { ensureModel } from './write-model';

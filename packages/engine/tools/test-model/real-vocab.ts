@@ -271,7 +271,10 @@ export function generateRealVocabFiles(spec: RealVocabSpec): Map<string, Uint8Ar
     if (spec.fused) {
       const quantize = dtype === 'q4' ? 'q4' : undefined;
       if (dtype !== 'fp32' && !quantize) throw new Error(`${spec.name}: no fused ${dtype} graph`);
-      out.set(`onnx/${DTYPE_FILES[dtype]}`, buildFusedOnnxModel(spec, weights, { qkNorm: true, tiedEmbeddings: true, quantize }));
+      out.set(
+        `onnx/${DTYPE_FILES[dtype]}`,
+        buildFusedOnnxModel(spec, weights, { qkNorm: true, tiedEmbeddings: true, quantize }),
+      );
       continue;
     }
     const options: GraphOptions = {
@@ -334,6 +337,7 @@ function genaiConfig(spec: RealVocabSpec, chain: readonly number[], tokenizer: T
       type: spec.family,
       vocab_size: spec.vocabSize,
     },
-    search: { do_sample: false, max_length: spec.maxPositions, num_beams: 1, past_present_share_buffer: false },
+    // The builder shares past and present buffers for GroupQueryAttention models (onnxruntime-genai only).
+    search: { do_sample: false, max_length: spec.maxPositions, num_beams: 1, past_present_share_buffer: true },
   };
 }

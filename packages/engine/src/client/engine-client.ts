@@ -3,7 +3,7 @@ import type { Engine, EngineState } from '../protocol/engine';
 import { registerErrorTransfer } from '../protocol/error-transfer';
 import { EngineError, fromWire, toEngineError } from '../protocol/errors';
 import type { GenerateEvent, GenerateRequest, LoadEvent, LoadOptions, ModelInfo } from '../protocol/types';
-import type { ServedCalls, WireEvent, WorkerApi } from '../protocol/worker-api';
+import type { ServedCalls, WireBatch, WireEvent, WorkerApi } from '../protocol/worker-api';
 import { EventChannel } from './event-channel';
 
 export interface CreateEngineOptions extends Partial<LoadOptions> {
@@ -66,6 +66,14 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
     batchStats: forward('batchStats'),
   };
   const api = { load: forward('load'), generate: forward('generate'), cancel: forward('cancel') };
+  // Every generation's events arrive on one port, a scheduler step's events in one message, each
+  // tagged with its request's id (see WireBatch).
+  const events = new MessageChannel();
+  const handlers = new Map<number, (event: WireEvent) => void>();
+  events.port1.onmessage = ({ data }: MessageEvent<WireBatch>) => {
+    for (const [id, event] of data) handlers.get(id)?.(event);
+  };
+  remote.connectEvents(Comlink.transfer(events.port2, [events.port2])).catch(() => undefined);
   let state: EngineState = { state: 'idle' };
   let loading: Promise<ModelInfo> | null = null;
   let nextId = 1;
@@ -116,25 +124,24 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
           }
           signal?.addEventListener('abort', cancel, { once: true });
           pending++;
-          // The worker posts the events on a port of their own, without waiting for replies; it is
-          // done with the request once the last one (finish or error) is here.
-          const events = new MessageChannel();
+          // The worker posts the events without waiting for replies; it is done with the request
+          // once the last one (finish or error) is here.
           let settled = false;
           const settle = () => {
             if (settled) return;
             settled = true;
-            events.port1.close();
+            handlers.delete(id);
             pending--;
             signal?.removeEventListener('abort', cancel);
             notifyIdle();
           };
-          events.port1.onmessage = ({ data: event }: MessageEvent<WireEvent>) => {
+          handlers.set(id, (event) => {
             if (event.type === 'error') channel.fail(fromWire(event));
             else channel.push(event);
             if (event.type === 'finish') channel.close();
             if (event.type === 'finish' || event.type === 'error') settle();
-          };
-          api.generate(id, request, Comlink.transfer(events.port2, [events.port2])).catch((error: unknown) => {
+          });
+          api.generate(id, request).catch((error: unknown) => {
             channel.fail(error);
             settle();
           });
@@ -156,6 +163,7 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
         ),
       );
       remote[Comlink.releaseProxy]();
+      events.port1.close();
       worker.terminate();
     },
   };

@@ -11,10 +11,12 @@ import type { WireEvent, WorkerApi } from '../protocol/worker-api';
 import { Scheduler } from '../scheduler/scheduler';
 import { startLiveness, watchGpuDevice } from './liveness';
 import { applyChatTemplate, tokenize } from '../tokenizer/text';
+import { EventOutbox } from './event-outbox';
 import { ortFiles } from './ort-files';
 
 const scheduler = new Scheduler();
 const running = new Map<number, AbortController>();
+const outbox = new EventOutbox();
 let current: Promise<ServingModel> | null = null;
 
 function model(): Promise<ServingModel> {
@@ -47,10 +49,14 @@ const api: WorkerApi = {
     return applyChatTemplate((await model()).tokenizer, messages, options);
   },
 
-  async generate(id, request, events) {
+  connectEvents(port) {
+    outbox.connect(port);
+  },
+
+  async generate(id, request) {
     const controller = new AbortController();
     running.set(id, controller);
-    const onEvent = (event: WireEvent) => events.postMessage(event);
+    const onEvent = (event: WireEvent) => outbox.post(id, event);
     try {
       const loaded = await model();
       await scheduler.generate(loaded, request, onEvent, controller.signal);
@@ -58,7 +64,6 @@ const api: WorkerApi = {
       onEvent({ type: 'error', ...toWire(runtimeFailure(error, 'generation')) });
     } finally {
       running.delete(id);
-      events.close();
     }
   },
 

@@ -7,8 +7,12 @@
  * (on the model and on the tiny model), time to first token under load over idle, the fifth turn of
  * a chat with prefix reuse over a cold prefill, and on WebGPU the bytes read back per decode step.
  *
+ * Last, on WASM, the same batched-vs-alone comparison on a q8 export (`--q8-model`), whose
+ * DynamicQuantizeLinear takes its scale over the whole batch.
+ *
  * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs N] [--devices wasm,webgpu]
- *   [--scaling-models /models/inpage-bench/,/models/inpage-tiny/]
+ *   [--scaling-models /models/inpage-bench/,/models/inpage-tiny/] [--scaling-runs 4]
+ *   [--q8-model /models/inpage-qwen3/] [--parts single,scaling,figures,q8] (each part alone: faster to rerun)
  */
 import { chromium } from '@playwright/test';
 import { runBench, startPreview } from './preview';
@@ -29,6 +33,9 @@ const tokensFor = (device: string) => Number(args.get('tokens') ?? (device === '
 const runsFor = (device: string) => Number(args.get('runs') ?? (device === 'wasm' ? 7 : 3));
 const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(2);
 const scalingModels = (args.get('scaling-models') ?? `${model},/models/inpage-tiny/`).split(',');
+const scalingRuns = Number(args.get('scaling-runs') ?? 4);
+const q8Model = args.get('q8-model') ?? '/models/inpage-qwen3/';
+const parts = new Set((args.get('parts') ?? 'single,scaling,figures,q8').split(','));
 // A long shared start, so that a chat's later turns have much to reuse.
 const chatPrompt = 'The quick brown fox jumps over the lazy dog. '.repeat(8);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -72,34 +79,47 @@ async function main() {
         prompt,
         tokens,
       });
-    for (let run = 0; run < runs; run++) {
+    for (let run = 0; run < (parts.has('single') ? runs : 0); run++) {
       const order = run % 2 === 0 ? (['engine', 'plain'] as const) : (['plain', 'engine'] as const);
       for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await once(side, run));
     }
-    const idleTtft = summarize(engineRuns).ttftMs;
-    const batching = await batchingFigures(page, device, tokens, idleTtft);
+    const batching: string[] = [];
+    if (parts.has('scaling') && scalingModels.includes(model)) batching.push(...(await scaling(page, device, model, tokens)));
+    if (parts.has('figures')) batching.push(...(await batchingFigures(page, device, tokens, engineRuns.length ? summarize(engineRuns).ttftMs : Number.NaN)));
     await page.evaluate(() => window.bench.close());
-    for (const scalingModel of scalingModels) {
+    for (const scalingModel of parts.has('scaling') ? scalingModels : []) {
       if (scalingModel === model) continue;
       await page.evaluate(({ scalingModel, device }) => window.bench.open(scalingModel, device), { scalingModel, device });
       batching.push(...(await scaling(page, device, scalingModel, tokens)));
       await page.evaluate(() => window.bench.close());
     }
+    // The q8 export next to the same model's fp32 one: what the batch-wide activation scale adds.
+    for (const dtype of parts.has('q8') && device === 'wasm' ? (['fp32', 'q8'] as const) : []) {
+      const drift = await page.evaluate(({ q8Model, dtype, prompt, tokens }) => window.bench.batchedVsAloneOf(q8Model, 'wasm', dtype, prompt, tokens), {
+        q8Model,
+        dtype,
+        prompt,
+        tokens,
+      });
+      batching.push(`${q8Model} ${dtype}: ${driftLine(drift)}`);
+    }
     batchingLines.push(...batching.map((line) => `${device}  ${line}`));
-    const engine = summarize(engineRuns);
-    const plain = summarize(plainRuns);
-    const threads = await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 1));
-    rows.push([
-      device,
-      String(engine.tokens),
-      engine.tokensPerSecond.toFixed(1),
-      plain.tokensPerSecond.toFixed(1),
-      (engine.tokensPerSecond / plain.tokensPerSecond).toFixed(3),
-      engine.ttftMs.toFixed(0),
-      plain.ttftMs.toFixed(0),
-      String(threads),
-      String(runs - 1),
-    ]);
+    if (engineRuns.length) {
+      const engine = summarize(engineRuns);
+      const plain = summarize(plainRuns);
+      const threads = await page.evaluate(() => (crossOriginIsolated ? navigator.hardwareConcurrency : 1));
+      rows.push([
+        device,
+        String(engine.tokens),
+        engine.tokensPerSecond.toFixed(1),
+        plain.tokensPerSecond.toFixed(1),
+        (engine.tokensPerSecond / plain.tokensPerSecond).toFixed(3),
+        engine.ttftMs.toFixed(0),
+        plain.ttftMs.toFixed(0),
+        String(threads),
+        String(runs - 1),
+      ]);
+    }
     await browser.close();
   }
   const header = ['device', 'tokens', 'engine tok/s', 'plain tok/s', 'ratio', 'engine TTFT ms', 'plain TTFT ms', 'cores', 'runs'];
@@ -108,7 +128,7 @@ async function main() {
   console.log(`model ${model}, prompt ${prompt.length} chars; engine and plain runs alternate; medians of the runs after a warm-up`);
   console.log(line(header));
   for (const row of rows) console.log(line(row));
-  console.log('\nbatching (medians of 3 runs after a warm-up)');
+  console.log(`\nbatching (medians of ${scalingRuns - 1} runs after a warm-up; stream counts interleaved in each run)`);
   for (const l of batchingLines) console.log(l);
 }
 
@@ -120,23 +140,28 @@ type BenchPage = import('@playwright/test').Page;
  */
 async function scaling(page: BenchPage, device: string, name: string, tokens: number): Promise<string[]> {
   const counts = device === 'wasm' ? [1, 2, 4, 8] : [1, 2, 4];
-  const rate = async (n: number) => {
-    const runs: { wall: number; decode: number }[] = [];
-    for (let run = 0; run < 4; run++) {
-      runs.push(await page.evaluate(({ run, prompt, tokens, n }) => window.bench.concurrent(run, prompt, tokens, n), { run, prompt, tokens, n }));
+  // Every run measures every count, one after the other: a machine whose load changes during the
+  // benchmark then moves all counts alike, not only those measured while it was busy.
+  const runs = new Map<number, { wall: number; decode: number }[]>(counts.map((n) => [n, []]));
+  for (let run = 0; run < scalingRuns; run++) {
+    for (const n of counts) {
+      runs.get(n)!.push(await page.evaluate(({ run, prompt, tokens, n }) => window.bench.concurrent(run, prompt, tokens, n), { run, prompt, tokens, n }));
     }
-    return { wall: median(runs.slice(1).map((r) => r.wall)), decode: median(runs.slice(1).map((r) => r.decode)) };
+  }
+  // Each ratio pairs a run's n streams with the same run's single stream (measured just before),
+  // then takes the median over runs: steadier than a ratio of medians when the load drifts.
+  const measured = (n: number) => runs.get(n)!.slice(1);
+  const figure = (n: number, key: 'wall' | 'decode') => {
+    const rate = median(measured(n).map((r) => r[key]));
+    const ratios = measured(n).map((r, i) => r[key] / measured(1)[i][key]);
+    return `${n}×: ${rate.toFixed(0)} (${median(ratios).toFixed(2)}×, runs ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
   };
-  const rates = new Map<number, { wall: number; decode: number }>();
-  for (const n of counts) rates.set(n, await rate(n));
-  const one = rates.get(1)!;
-  const row = (key: 'wall' | 'decode') =>
-    counts.map((n) => `${n}×: ${rates.get(n)![key].toFixed(0)} (${(rates.get(n)![key] / one[key]).toFixed(2)}×)`).join(', ');
+  const row = (key: 'wall' | 'decode') => counts.map((n) => figure(n, key)).join(', ');
   return [`${name}: decode tok/s, all streams decoding: ${row('decode')}`, `${name}: tok/s over wall time, prefills included: ${row('wall')}`];
 }
 
 async function batchingFigures(page: BenchPage, device: string, tokens: number, idleTtft: number): Promise<string[]> {
-  const lines = await scaling(page, device, model, tokens);
+  const lines: string[] = [];
   const loaded: number[] = [];
   for (let run = 0; run < 4; run++) {
     loaded.push(await page.evaluate(({ run, prompt, tokens }) => window.bench.ttftUnderLoad(run, prompt, tokens), { run, prompt, tokens }));
@@ -161,9 +186,7 @@ async function batchingFigures(page: BenchPage, device: string, tokens: number, 
     );
   }
   const drift = await page.evaluate(({ prompt, tokens }) => window.bench.batchedVsAlone(0, prompt, tokens), { prompt, tokens });
-  lines.push(
-    `batched vs alone (4 greedy streams): ${drift.identical}/${drift.streams} identical, largest logprob difference ${drift.maxLogprobDiff.toExponential(1)}`,
-  );
+  lines.push(driftLine(drift));
   if (device === 'webgpu') {
     const perStep = await page.evaluate(async (tokens) => {
       const before = await window.bench.stats();
@@ -174,6 +197,10 @@ async function batchingFigures(page: BenchPage, device: string, tokens: number, 
     lines.push(`bytes read back from the GPU per decode step (one stream, its cache kept at the end included): ${perStep.toFixed(0)}`);
   }
   return lines;
+}
+
+function driftLine(drift: { identical: number; streams: number; maxLogprobDiff: number }): string {
+  return `batched vs alone (4 greedy streams): ${drift.identical}/${drift.streams} identical, largest logprob difference ${drift.maxLogprobDiff.toExponential(1)}`;
 }
 
 runBench(main);

@@ -183,11 +183,16 @@ async function chatTurn5(run: number, prompt: string, between: boolean): Promise
  * Four greedy streams alone, then batched together: how far their logprobs move (up to the first
  * token that differs, after which they are not comparable) and how many streams kept every token.
  */
-async function batchedVsAlone(run: number, prompt: string, tokens: number): Promise<{ maxLogprobDiff: number; identical: number; streams: number }> {
+async function batchedVsAlone(
+  run: number,
+  prompt: string,
+  tokens: number,
+  on: Engine = engine!,
+): Promise<{ maxLogprobDiff: number; identical: number; streams: number }> {
   const once = async (text: string) => {
-    const inputIds = (await engine!.tokenize(text)).map((t) => t.id);
+    const inputIds = (await on.tokenize(text)).map((t) => t.id);
     const out: { id: number; logprob: number }[] = [];
-    for await (const e of engine!.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } })) {
+    for await (const e of on.generate({ inputIds, maxNewTokens: tokens, ignoreEos: true, sampling: { doSample: false } })) {
       if (e.type === 'token') out.push(e.token);
     }
     return out;
@@ -207,10 +212,21 @@ async function batchedVsAlone(run: number, prompt: string, tokens: number): Prom
   return { maxLogprobDiff, identical, streams: prompts.length };
 }
 
+/** `batchedVsAlone` on another export of a model (e.g. `q8`), in an engine of its own. */
+async function batchedVsAloneOf(model: string, device: 'wasm' | 'webgpu', dtype: Dtype, prompt: string, tokens: number) {
+  const other = createEngine();
+  try {
+    await other.load({ model, device, dtype });
+    return await batchedVsAlone(0, prompt, tokens, other);
+  } finally {
+    other.terminate();
+  }
+}
+
 /** The engine's scheduler figures (decode steps, bytes read back from the GPU). */
 const stats = () => engine!.batchStats();
 
-const bench = { open, engineOnce, plainOnce, concurrent, ttftUnderLoad, chatTurn5, batchedVsAlone, stats, close, ready: true };
+const bench = { open, engineOnce, plainOnce, concurrent, ttftUnderLoad, chatTurn5, batchedVsAlone, batchedVsAloneOf, stats, close, ready: true };
 declare global {
   interface Window {
     bench: typeof bench;

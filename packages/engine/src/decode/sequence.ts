@@ -4,6 +4,7 @@ import { StoppingCriteria } from '../sampling/finish';
 import { logprobOf, softmaxStats } from '../sampling/logprobs';
 import { createTokenChooser, type TokenChoice, type TokenChooser } from '../sampling/next-token';
 import { IncrementalDecoder } from '../tokenizer/incremental-decoder';
+import { rawDecoder } from '../tokenizer/raw-decoder';
 import type { ForwardPass } from './forward';
 import type { ServingModel } from './prefix-cache';
 
@@ -28,6 +29,7 @@ export class Sequence {
   private prefillStart = 0;
   private prefillMs = 0;
   private decodeStart = 0;
+  private readonly decodeRaw: (ids: number[]) => string;
   private readonly stopping: StoppingCriteria;
   private readonly detokenizer: IncrementalDecoder;
   private readonly topN: number;
@@ -46,6 +48,7 @@ export class Sequence {
     readonly signal: AbortSignal,
   ) {
     this.prompt = request.inputIds;
+    this.decodeRaw = rawDecoder(loaded.tokenizer);
     if (this.prompt.length === 0) throw new Error('The prompt has no tokens.');
     this.detokenizer = new IncrementalDecoder(this.decodeRaw, this.prompt);
     this.stopping = new StoppingCriteria({
@@ -157,8 +160,6 @@ export class Sequence {
     this.constraint?.dispose();
     this.constraint = null;
   }
-
-  private readonly decodeRaw = (ids: number[]) => this.loaded.tokenizer.decode(ids, { skip_special_tokens: false });
 
   private tokenOf(id: number, logprob: number, text = this.decodeRaw([id])): GeneratedToken {
     return { id, text, logprob, special: this.loaded.specialIds.has(id) };

@@ -1,17 +1,10 @@
 /** Picking the next token from the final scores. */
-import type { SoftmaxStats } from './logprobs';
+import { indexOfMax, type SoftmaxStats } from './logprobs';
 import type { Rng } from './rng';
 
 /** Greedy decoding: the highest score; the lowest id among equal ones (like torch.argmax). */
 export function argmax(scores: Float32Array): number {
-  let best = -Infinity;
-  let id = -1;
-  for (let i = 0; i < scores.length; i++) {
-    if (scores[i] > best) {
-      best = scores[i];
-      id = i;
-    }
-  }
+  const id = indexOfMax(scores);
   if (id < 0) throw new Error('no finite score to choose from');
   return id;
 }

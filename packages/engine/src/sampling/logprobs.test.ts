@@ -9,6 +9,7 @@ describe('softmaxStats and logprobOf', () => {
     const stats = softmaxStats(scores);
     // logsumexp(1, 2, 3) = 3 + log(1 + e^-1 + e^-2), to the 1e-8 of the fast exp (float32 logits carry 6e-8)
     expect(stats.max).toBe(3);
+    expect(stats.best).toBe(2);
     expect(stats.max + stats.logSum).toBeCloseTo(3.4076059644443806, 8);
     expect(logprobOf(scores, stats, 2)).toBeCloseTo(-0.4076059644443806, 8);
     expect(logprobOf(scores, stats, 0)).toBeCloseTo(-2.4076059644443806, 8);
@@ -19,6 +20,8 @@ describe('softmaxStats and logprobOf', () => {
   it('is stable for large scores and ignores removed tokens', () => {
     const scores = Float32Array.from([1000, NEG, 1000]);
     const stats = softmaxStats(scores);
+    // The greedy choice among equal best scores: the lowest id, as torch.argmax.
+    expect(stats.best).toBe(0);
     expect(logprobOf(scores, stats, 0)).toBe(-Math.LN2);
     expect(logprobOf(scores, stats, 1)).toBe(NEG);
   });

@@ -9,6 +9,8 @@ import { expNonPositive } from './fast-exp';
 export interface SoftmaxStats {
   /** Largest score (the shift that keeps exp() from overflowing). */
   max: number;
+  /** The lowest id holding it: the greedy choice, found in the same pass. */
+  best: number;
   /** Σ exp(score − max), summed in id order. */
   sumExp: number;
   /**
@@ -30,13 +32,27 @@ export interface TokenLogprob {
  * token masked): there is no distribution to choose from.
  */
 export function softmaxStats(scores: Float32Array, weights?: Float64Array): SoftmaxStats {
-  const max = maxOf(scores);
+  const best = indexOfMax(scores);
+  const max = best < 0 ? Number.NEGATIVE_INFINITY : scores[best];
   if (!Number.isFinite(max)) throw new Error(`no finite score to choose from (max score ${max})`);
   const sumExp = weights === undefined ? sumExpOf(scores, max) : storeExpOf(scores, max, weights);
-  return { max, sumExp, logSum: Math.log(sumExp) };
+  return { max, best, sumExp, logSum: Math.log(sumExp) };
 }
 
 // Whole-vocabulary loops are leaf functions that return a local (see processors.ts, `collectWeights`).
+
+/** The lowest id of the largest score, −1 when none is above −Infinity (NaN scores are skipped). */
+export function indexOfMax(scores: Float32Array): number {
+  let max = Number.NEGATIVE_INFINITY;
+  let id = -1;
+  for (let i = 0; i < scores.length; i++) {
+    if (scores[i] > max) {
+      max = scores[i];
+      id = i;
+    }
+  }
+  return id;
+}
 
 /** The largest score (−Infinity for none; NaN scores are skipped). */
 export function maxOf(scores: Float32Array): number {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { SamplingParams } from '../protocol/types';
+import { sample } from './choose';
+import { softmaxStats } from './logprobs';
 import { createTokenChooser } from './next-token';
+import { createRng } from './rng';
 
 const lse = (values: number[]) => Math.log(values.reduce((sum, v) => sum + Math.exp(v), 0));
 
@@ -99,5 +102,34 @@ describe('createTokenChooser: sampling', () => {
     const drawn = run(undefined);
     expect(Number.isSafeInteger(drawn.seed)).toBe(true);
     expect(run(drawn.seed ?? -1)).toEqual(drawn);
+  });
+});
+
+describe('createTokenChooser: top_p draws', () => {
+  it('a seed draws the same tokens as a full sort of the vocabulary would keep', () => {
+    const vocab = 50_000;
+    const rng = createRng(3);
+    const c = createTokenChooser({ doSample: true, seed: 11, temperature: 0.7, topP: 0.9 }, vocab, []);
+    const draws = createRng(11);
+    const weights = new Float64Array(vocab);
+    for (let step = 0; step < 40; step++) {
+      const logits = Float32Array.from({ length: vocab }, () => 6 * rng.next() * rng.next());
+      // The reference: temperature, then HF's cut written as a full sort (score descending, lower id first).
+      const scores = logits.map((s) => s / 0.7);
+      const order = [...scores.keys()].sort((a, b) => scores[b] - scores[a] || a - b);
+      const total = order.reduce((sum, i) => sum + Math.exp(scores[i] - scores[order[0]]), 0);
+      let mass = 0;
+      const keep = new Set<number>();
+      for (const i of order) {
+        if (mass / total >= 0.9) break;
+        keep.add(i);
+        mass += Math.exp(scores[i] - scores[order[0]]);
+      }
+      const cut = scores.map((s, i) => (keep.has(i) ? s : Number.NEGATIVE_INFINITY));
+      const expected = sample(weights, softmaxStats(cut, weights), draws);
+      const choice = c.next(logits, 0);
+      expect(choice.id).toBe(expected);
+      c.accept(choice.id);
+    }
   });
 });

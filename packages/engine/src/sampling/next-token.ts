@@ -102,7 +102,7 @@ export function createTokenChooser(
       // Greedy with no logprob to report needs no softmax over the vocabulary: the argmax is the same.
       if (sampler === null && !logprobs && topN === 0) return { id: argmax(logits), logprob: 0, top: [] };
       const stats = softmaxStats(logits, sampler?.weights);
-      const id = sampler === null ? argmax(logits) : sample(sampler.weights, stats, sampler.rng);
+      const id = sampler === null ? stats.best : sample(sampler.weights, stats, sampler.rng);
       return { id, logprob: logprobOf(logits, stats, id), top: topLogprobs(logits, stats, topN) };
     },
     accept(id) {

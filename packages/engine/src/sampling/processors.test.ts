@@ -276,3 +276,38 @@ describe('top_k, top_p and typical_p on a large vocabulary (bucketed selection)'
     expect(kept(scores)).toEqual(expected);
   });
 });
+
+describe('top_p on model-like scores (three passes, the cut bucket ranked exactly)', () => {
+  const vocab = 151_936;
+  const scratch = new WarperScratch(vocab);
+  const rng = createRng(7);
+  const normal = () => Math.sqrt(-2 * Math.log(1 - rng.next())) * Math.cos(2 * Math.PI * rng.next());
+  // A broad normal bulk, a few clear favourites, and (masked) a grammar's or top_k's removed tokens.
+  const make = (width: number, masked: number) => {
+    const scores = Float32Array.from({ length: vocab }, () => width * normal());
+    for (let i = 0; i < 20; i++) scores[i * 7919] = 3 * width + 0.3 * i;
+    for (let i = 0; i < masked; i++) scores[(i * 104_729) % vocab] = NEG;
+    return scores;
+  };
+  it.each([
+    { width: 2.5, masked: 0, p: 0.9 },
+    { width: 2.5, masked: 5000, p: 0.9 },
+    { width: 0.7, masked: 0, p: 0.95 },
+    { width: 6, masked: 100, p: 0.5 },
+    { width: 2.5, masked: 0, p: 0.01 },
+  ])('keeps the full sort’s set (width $width, $masked masked, p $p)', ({ width, masked, p }) => {
+    const scores = make(width, masked);
+    const before = Float32Array.from(scores);
+    const expected = referenceTopP(scores, p);
+    applyTopP(scores, p, scratch);
+    expect(kept(scores)).toEqual(expected);
+    for (const id of expected) expect(scores[id]).toBe(before[id]);
+  });
+
+  it('keeps only the best token when every other one is over KEY_SPAN below it (the shared last bucket)', () => {
+    const scores = Float32Array.from({ length: vocab }, (_, i) => -100 - (i % 13));
+    scores[42] = 0;
+    applyTopP(scores, 0.999, scratch);
+    expect(kept(scores)).toEqual([42]);
+  });
+});

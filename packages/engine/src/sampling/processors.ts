@@ -120,15 +120,73 @@ export function applyTopK(scores: Float32Array, k: number, scratch: WarperScratc
  * is ≤ 1 − p; the same set, read from the top: a token is kept while the mass of the tokens
  * ranked above it is < p. Tokens of equal score are ranked by lower id first (torch's sort leaves
  * that order unspecified). p ≥ 1 changes nothing.
+ *
+ * Three passes over the vocabulary, no sort: the best score; each token's weight exp(score − max)
+ * summed into its bucket of distance below the best (fixed width, KEY_SPAN / BUCKETS, so no pass
+ * for the lowest score); then every token of a bucket past the cut's is removed while the cut
+ * bucket's candidates are gathered, and only those are ranked exactly (`weightedCut`).
  */
 export function applyTopP(scores: Float32Array, p: number, scratch: WarperScratch): void {
   if (p >= 1) return;
-  gatherFinite(scores, scratch);
-  const { count: n, max, min, sum, ids, keys } = scratch;
-  if (n === 0) return;
-  // Rank by distance below the best score: monotone in the score, and ≥ 0 as the buckets need.
-  distancesFrom(max, scores, ids, n, keys);
-  keepOnly(scores, scratch, bucketedCut(scratch, n, max - min, positive(p) * sum, false));
+  const max = maxOf(scores);
+  if (max === -Infinity) return;
+  const { buckets } = scratch;
+  const scale = bucketScale(KEY_SPAN);
+  buckets.fill(0);
+  const target = positive(p) * weighBuckets(scores, max, scale, buckets);
+  let before = 0;
+  let cut = 0;
+  while (cut < BUCKETS && before + buckets[cut] < target) before += buckets[cut++];
+  // Rounding kept the running weight below the target: keep everything.
+  if (cut === BUCKETS) return;
+  const m = gatherCutBucket(scores, max, scale, cut, scratch);
+  const kept = weightedCut(scratch, 0, m, before, target, false);
+  for (let j = kept; j < m; j++) scores[scratch.ids[j]] = -Infinity;
+}
+
+/**
+ * Σ exp(score − max) over the vocabulary, in id order, each weight also added to its bucket of
+ * distance below `max` (a removed token weighs 0, wherever it lands).
+ */
+function weighBuckets(scores: Float32Array, max: number, scale: number, buckets: Float64Array): number {
+  let sum = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const key = max - scores[i];
+    const w = expNonPositive(-key);
+    buckets[bucketOf(key, scale)] += w;
+    sum += w;
+  }
+  return sum;
+}
+
+/**
+ * Removes every token past bucket `cut` and gathers that bucket's tokens (ids, distances, weights,
+ * in id order) into `scratch`; returns how many. Tokens of earlier buckets stay as they are.
+ */
+function gatherCutBucket(
+  scores: Float32Array,
+  max: number,
+  scale: number,
+  cut: number,
+  scratch: WarperScratch,
+): number {
+  const { ids, keys, weights } = scratch;
+  let m = 0;
+  for (let i = 0; i < scores.length; i++) {
+    const s = scores[i];
+    const key = max - s;
+    const b = bucketOf(key, scale);
+    if (b < cut) continue;
+    if (b > cut || s === -Infinity) {
+      scores[i] = -Infinity;
+      continue;
+    }
+    ids[m] = i;
+    keys[m] = key;
+    weights[m] = expNonPositive(-key);
+    m++;
+  }
+  return m;
 }
 
 /**

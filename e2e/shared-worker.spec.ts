@@ -187,6 +187,28 @@ test('a tab that leaves takes its waiting requests with it: the shared queue doe
   expect(await second.evaluate(() => (window as unknown as { run: { done: boolean } }).run.done)).toBe(false);
 });
 
+test('startInpage with a sharedWorker name: each tab patches its own fetch, one engine serves them all', async ({ context }, testInfo) => {
+  test.skip(expectedDevice(testInfo) === 'webgpu', 'a transport: the device does not matter');
+  const tabs: Page[] = [];
+  for (let i = 0; i < 2; i++) {
+    const page = await context.newPage();
+    await page.goto('/harness.html');
+    await page.waitForFunction(() => window.inpage?.ready === true);
+    await page.evaluate(async (model) => {
+      const { engine } = window.inpage.startInpage({ model, baseUrl: `${location.origin}/tgi`, sharedWorker: 'app' });
+      await engine.ready();
+    }, TINY_MODEL);
+    tabs.push(page);
+  }
+  for (const page of tabs) expect(await generate(page)).toBe(`200 ${ANSWER}`);
+  const alive = await engineWorkersAlive(tabs[1]);
+  expect(alive).toEqual(['inpage-engine#shared:app#0:alive']);
+  expect(pageEngineWorkers(tabs)).toBe(0);
+  await tabs[0].close();
+  expect(await generate(tabs[1])).toBe(`200 ${ANSWER}`);
+  expect(await engineWorkersAlive(tabs[1])).toEqual(alive);
+});
+
 test('on WebGPU the default host is the SharedWorker, the engine runs on WebGPU in it, and a lost device moves it to a new one', async ({
   context,
 }, testInfo) => {

@@ -156,10 +156,22 @@ test('a killed engine: the stream fails at once, /health 503 then 200, the other
   expect(two.engineWorkers).toEqual(one.engineWorkers);
 });
 
-test('on WebGPU the default host is the SharedWorker, and the engine runs on WebGPU in it', async ({ context }, testInfo) => {
+test('on WebGPU the default host is the SharedWorker, the engine runs on WebGPU in it, and a lost device moves it to a new one', async ({
+  context,
+}, testInfo) => {
   test.skip(expectedDevice(testInfo) === 'wasm', 'needs a WebGPU adapter in the SharedWorker');
   const page = await openTab(context, 'auto');
-  expect((await tabState(page)).kind).toBe('shared-worker');
+  const before = await tabState(page);
+  expect(before.kind).toBe('shared-worker');
   expect(await page.evaluate(async () => (await (await fetch('/tgi/info')).json()).device)).toBe('webgpu');
   expect(await generate(page)).toBe(`200 ${ANSWER}`);
+
+  await page.evaluate(() => (window as unknown as { engine: { testHooks: { loseDevice(): void } } }).engine.testHooks.loseDevice());
+  await expect.poll(async () => (await tabState(page)).restarts).toBe(1);
+  // Waits for the new SharedWorker's load, then answers; one loss keeps WebGPU.
+  expect(await generate(page)).toBe(`200 ${ANSWER}`);
+  expect(await page.evaluate(async () => (await (await fetch('/tgi/info')).json()).device)).toBe('webgpu');
+  const after = await engineWorkersAlive(page);
+  expect(after).toHaveLength(1);
+  expect(after).not.toEqual(before.engineWorkers);
 });

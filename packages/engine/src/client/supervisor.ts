@@ -102,7 +102,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     const kind = failure.kind === 'device-lost' ? 'device_lost' : 'terminated';
     incarnation.death = new EngineError(kind, `${failure.message}; the engine is restarting`);
     // A SharedWorker is not this tab's to terminate: it is asked to end (a stuck one cannot, and is left behind).
-    if (generations) incarnation.watch.send({ type: 'kill' });
+    if (generations) incarnation.watch.end();
     incarnation.watch.close();
     incarnation.engine.terminate();
     if (failure.kind === 'device-lost' && ++gpuLosses >= GPU_LOSSES_BEFORE_WASM) {

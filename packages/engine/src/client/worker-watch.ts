@@ -42,6 +42,8 @@ export interface WorkerWatch {
   send(message: Extract<ToWorker, { type: 'kill' | 'lose-device' | 'hang' }>): void;
   /** Stop watching (the worker is being retired on purpose). */
   close(): void;
+  /** Ask the worker to end, even after the watch closed (a SharedWorker is no tab's to terminate). */
+  end(): void;
 }
 
 export function watchWorker(options: WatchOptions): WorkerWatch {
@@ -119,5 +121,10 @@ export function watchWorker(options: WatchOptions): WorkerWatch {
     stopLockWait.abort();
     channel.close();
   }
-  return { workerName, send: post, close };
+  function end(): void {
+    const once = new BroadcastChannel(workerName);
+    once.postMessage({ type: 'kill' } satisfies ToWorker);
+    once.close();
+  }
+  return { workerName, send: post, close, end };
 }

@@ -7,8 +7,9 @@
  * (on the model and on the tiny model), time to first token under load over idle, the fifth turn of
  * a chat with prefix reuse over a cold prefill, and on WebGPU the bytes read back per decode step.
  *
- * Last, on WASM, the same batched-vs-alone comparison on a q8 export (`--q8-model`), whose
- * DynamicQuantizeLinear takes its scale over the whole batch.
+ * On WASM, the forward pass alone (transformers.js + onnxruntime, no engine) over 4 rows against 1:
+ * the most batching can gain on this machine. Last, on WASM, the batched-vs-alone comparison on a q8
+ * export (`--q8-model`, whose DynamicQuantizeLinear takes its scale over the whole batch) next to its fp32 one.
  *
  * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs N] [--devices wasm,webgpu]
  *   [--scaling-models /models/inpage-bench/,/models/inpage-tiny/] [--scaling-runs 4]

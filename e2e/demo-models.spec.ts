@@ -1,8 +1,11 @@
 import { expect, test, type BrowserContext, type Page } from '@playwright/test';
 import { ALPHABET, openDemo, replies, screenshot, sendChat } from './support/demo';
 
-// page.route / context.route must see the engine worker's fetches: no service worker in between.
+// page.route / context.route must see the engine worker's fetches: no service worker in between,
+// and the engine in the page's own worker (`?host=leader-tab`): Playwright neither sees nor routes
+// a SharedWorker's fetches, where the demo would host it on WebGPU.
 test.use({ serviceWorkers: 'block' });
+const OWN_WORKER = '?host=leader-tab';
 
 const isProbe = async (route: { request(): { headerValue(name: string): Promise<string | null> } }) =>
   (await route.request().headerValue('range')) === 'bytes=0-0';
@@ -35,7 +38,7 @@ test.describe('demo: models', () => {
     const cdp = await context.newCDPSession(page);
     await cdp.send('Network.enable');
     await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: 50_000, uploadThroughput: -1 });
-    await page.goto('/');
+    await page.goto(`/${OWN_WORKER}`);
     await expect(page.getByRole('button', { name: 'Cancel' })).toBeVisible();
     const weights = page.locator('li[data-file="onnx/model.onnx"]');
     await expect(weights).toContainText(/^onnx\/model\.onnx\d+ kB \/ 446 kB$/);
@@ -54,7 +57,7 @@ test.describe('demo: models', () => {
   });
 
   test('a load can be cancelled while the model in use keeps serving', async ({ page, context }) => {
-    await openDemo(page);
+    await openDemo(page, OWN_WORKER);
     await slowModel(context);
     await pickOther(page, '/models/slow/');
     await expect(page.getByTestId('load-progress')).toContainText('Loading /models/slow/');
@@ -70,7 +73,7 @@ test.describe('demo: models', () => {
   test('another model folder loads by URL and takes over; ?model= picks it on open', async ({ page, context }) => {
     const slow = await slowModel(context);
     slow.release();
-    await page.goto('/?model=/models/slow/&device=wasm');
+    await page.goto(`/${OWN_WORKER}&model=/models/slow/&device=wasm`);
     await expect(page.getByTestId('loaded')).toHaveText('Serving /models/slow/ on WASM, fp32.');
     await expect(page.getByLabel('Hub id or model folder URL')).toHaveValue('/models/slow/');
     await expect(page.getByTestId('device')).toHaveText('WASM');
@@ -82,13 +85,13 @@ test.describe('demo: models', () => {
     await page.getByRole('combobox', { name: 'Model', exact: true }).selectOption({ index: 0 });
     await page.getByRole('button', { name: 'Load' }).click();
     await expect(page.getByTestId('loaded')).toHaveText('Serving inpage-tiny on WASM, fp32.');
-    expect(new URL(page.url()).search).toBe('?device=wasm');
+    expect(new URL(page.url()).search).toBe(`${OWN_WORKER}&device=wasm`);
   });
 
   test('a model swap never cuts an answer in flight: the old model finishes it, the new one serves after', async ({ page, context }) => {
     const slow = await slowModel(context);
     slow.release();
-    await openDemo(page, '?device=wasm');
+    await openDemo(page, `${OWN_WORKER}&device=wasm`);
     // A long stream (the test model counts A..Z over and over), read by the page while the swap happens.
     await page.evaluate(() => {
       const run = { tokens: 0, finish: null as string | null, doneAt: 0, error: null as string | null };
@@ -131,7 +134,7 @@ test.describe('demo: models', () => {
   });
 
   test('cached models are listed with sizes and can be deleted', async ({ page, context }) => {
-    await openDemo(page);
+    await openDemo(page, OWN_WORKER);
     const row = page.locator('.cache-list li[data-model="/models/inpage-tiny/"]');
     await expect(row).toContainText('inpage-tiny455 kB · 5 files');
     // The list read at start-up went to the engine the first load replaced: it must still answer.
@@ -155,7 +158,7 @@ test.describe('demo: models', () => {
   });
 
   test('load failures are explained in words', async ({ page, context }, testInfo) => {
-    await openDemo(page);
+    await openDemo(page, OWN_WORKER);
     await pickOther(page, '/models/missing/');
     const alert = page.getByRole('alert');
     await expect(alert).toContainText('No model transformers.js can load at that address');

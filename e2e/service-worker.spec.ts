@@ -28,6 +28,8 @@ async function openTab(context: BrowserContext, batching?: { maxBatchSize: numbe
       // The election answers asynchronously (a Web Lock): the role is recorded once it is known.
       const origin = window.inpage.hostEngineOnce({
         baseUrl: `${location.origin}/tgi`,
+        // The leader-tab host (the fallback where a SharedWorker has no WebGPU or does not exist): e2e/shared-worker.spec.ts tests the other.
+        host: 'leader-tab',
         createEngine: () => window.inpage.createEngine({ model, ...(batching && { batching }) }),
         onGuest: () => Object.assign(window, { role: 'guest' }),
       });

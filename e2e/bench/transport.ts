@@ -41,6 +41,8 @@ async function main() {
     await navigator.serviceWorker.ready;
     const origin = window.inpage.hostEngineOnce({
       baseUrl: `${location.origin}/tgi`,
+      // A leader tab's own worker: WASM threads, as the in-page patch it is compared with.
+      host: 'leader-tab',
       createEngine: () => window.inpage.createEngine({ model, device: 'wasm' }),
     });
     const { engine } = await origin.hosting();

@@ -87,3 +87,15 @@ export async function expectDevice(info: { device: string; deviceReason: string 
   expect(info.device).toBe(expectedDevice(testInfo));
   expect(info.deviceReason.length).toBeGreaterThan(0);
 }
+
+/**
+ * The engine workers alive in the page's whole origin (its tabs' dedicated workers and
+ * SharedWorkers alike): each holds a Web Lock named `inpage-engine#…:alive` for its whole life, and
+ * `navigator.locks.query()` lists the locks held in the origin. Playwright lists no SharedWorker.
+ */
+export function engineWorkersAlive(page: Page): Promise<string[]> {
+  return page.evaluate(async () => {
+    const { held = [] } = await navigator.locks.query();
+    return held.map((lock) => lock.name!).filter((name) => name.startsWith('inpage-engine#') && name.endsWith(':alive'));
+  });
+}

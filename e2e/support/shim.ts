@@ -14,24 +14,26 @@ export interface ShimSetup {
   baseUrl?: string;
   /** The engine's batching options (e.g. `{ maxBatchSize: 1 }`: requests wait while one runs). */
   batching?: { maxBatchSize?: number };
+  /** The weights to load (default: the model's own choice). */
+  dtype?: 'fp32' | 'q4';
 }
 
 /**
  * Open harness.html, create an engine on the test model and install the shim at BASE.
- * `window.engine` and `window.shim` are then available to page.evaluate.
+ * `window.engine` and `window.shim` are then available to page.evaluate. Returns the model info.
  */
-export async function openShim(page: Page, setup: ShimSetup = {}): Promise<void> {
+export async function openShim(page: Page, setup: ShimSetup = {}) {
   await page.goto('/harness.html');
   await page.waitForFunction(() => window.inpage?.ready === true);
-  const { model = TINY_MODEL, batching, ...options } = setup;
-  await page.evaluate(
-    async ({ model, base, options, batching }) => {
-      const engine = window.inpage.createEngine({ model, batching });
+  const { model = TINY_MODEL, batching, dtype, ...options } = setup;
+  return page.evaluate(
+    async ({ model, base, options, batching, dtype }) => {
+      const engine = window.inpage.createEngine({ model, batching, dtype });
       const shim = window.inpage.installShim({ baseUrl: options.baseUrl ?? base, engine, ...options });
       Object.assign(window, { engine, shim });
-      await engine.ready();
+      return engine.ready();
     },
-    { model, base: BASE, options, batching },
+    { model, base: BASE, options, batching, dtype },
   );
 }
 

@@ -22,9 +22,10 @@ const WORKER_SOURCE_URL = "'../worker/engine-worker.ts'";
 const WORKER_BUILT_URL = "'./engine-worker.js'";
 
 /**
- * The engine client starts `new Worker(new URL('../worker/engine-worker.ts', import.meta.url))`, which Vite
- * resolves in this workspace; the built client sits next to `engine-worker.js`. The literal stays in the
- * `new Worker(new URL(…))` form that Vite and webpack 5 recognise as a worker entry.
+ * The engine client starts `new Worker(new URL('../worker/engine-worker.ts', import.meta.url))` (or a
+ * `new SharedWorker` of it), which Vite resolves in this workspace; the built client sits next to
+ * `engine-worker.js`. The literals stay in the `new (Shared)Worker(new URL(…))` form that Vite and webpack 5
+ * recognise as a worker entry.
  */
 const builtWorkerUrl: Plugin = {
   name: 'built-worker-url',
@@ -32,7 +33,7 @@ const builtWorkerUrl: Plugin = {
     b.onLoad({ filter: /[\\/]client[\\/]engine-client\.ts$/ }, ({ path }) => {
       const source = readFileSync(path, 'utf8');
       if (!source.includes(WORKER_SOURCE_URL)) throw new Error(`${path} no longer starts ${WORKER_SOURCE_URL}`);
-      return { contents: source.replace(WORKER_SOURCE_URL, WORKER_BUILT_URL), loader: 'ts' };
+      return { contents: source.replaceAll(WORKER_SOURCE_URL, WORKER_BUILT_URL), loader: 'ts' };
     });
   },
 };

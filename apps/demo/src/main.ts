@@ -28,9 +28,15 @@ async function start() {
   // modules are not precached, and without the Service Worker each tab serves itself.
   const shareAcrossTabs = import.meta.env.PROD && 'serviceWorker' in navigator && 'locks' in navigator;
   if (shareAcrossTabs) void navigator.serviceWorker.register('/sw.js', { scope: '/' });
-  const session = await createSession(BASE_URL, { shareAcrossTabs });
-  window.inpageDemo = { baseUrl: session.baseUrl, session };
+  // `?host=shared-worker|leader-tab` overrides where the engine lives (default: hostEngineOnce's choice).
+  const host = new URLSearchParams(location.search).get('host');
   const initial = requestFromUrl(location.search);
+  const session = await createSession(BASE_URL, {
+    shareAcrossTabs,
+    host: host === 'shared-worker' || host === 'leader-tab' ? host : 'auto',
+    device: initial.device,
+  });
+  window.inpageDemo = { baseUrl: session.baseUrl, session };
   session.load(initial);
 
   const $ = (id: string) => document.getElementById(id)!;

@@ -13,6 +13,7 @@ export type {
   GenerateRequest,
   GrammarSpec,
   GeneratedToken,
+  KvLayout,
   ModelInfo,
   PrefillToken,
   SamplingParams,

@@ -10,7 +10,13 @@ export type { HandlerOptions } from './context';
 export { installShim, type Shim, type ShimOptions } from './intercept/install';
 export { startInpage, type Inpage, type StartInpageOptions } from './start';
 export { answerServiceWorker } from './transport/host';
-export { hostEngineOnce, type OriginHost, type OriginHostOptions } from './transport/origin-host';
+export {
+  type EngineHostKind,
+  type EnginePlacement,
+  hostEngineOnce,
+  type OriginHost,
+  type OriginHostOptions,
+} from './transport/origin-host';
 export type { InfoJson } from './routes/info';
 export type { GenerateResponseJson, StreamResponseJson, DetailsJson, TokenJson } from './native/responses';
 export type { ChatCompletionJson, ChatCompletionChunkJson } from './chat/responses';

@@ -9,17 +9,19 @@ export interface StartInpageOptions extends Omit<ShimOptions, 'engine'>, Omit<Cr
 export interface Inpage {
   engine: Engine;
   shim: Shim;
-  /** Uninstall the shim and shut the engine's worker down. */
+  /** Uninstall the shim and shut the engine's worker down (a shared one: leave it to the other tabs). */
   stop(): void;
 }
 
 /**
  * One call to embed: starts the engine on `model` and answers TGI's API under `baseUrl` in this page.
  * Requests made before the model is loaded wait for it; `engine.ready()` says when it is.
+ * With `sharedWorker: name`, the engine is the origin's one in that SharedWorker: every tab that
+ * starts inpage with the same name serves its own page from one copy of the model.
  */
 export function startInpage(options: StartInpageOptions): Inpage {
-  const { model, dtype, device, onLoadEvent, ...shimOptions } = options;
-  const engine = createEngine({ model, dtype, device, onLoadEvent });
+  const { model, dtype, device, onLoadEvent, sharedWorker, ...shimOptions } = options;
+  const engine = createEngine({ model, dtype, device, onLoadEvent, sharedWorker });
   const shim = installShim({ ...shimOptions, engine });
   return {
     engine,

@@ -62,6 +62,7 @@ export const MODEL_INFO: ModelInfo = {
     prefillChunkTokens: 512,
     prefixCacheBytes: 16 * 1024 ** 2,
   },
+  kvLayout: 'left-padded',
 };
 
 function nextId(last: number): number {

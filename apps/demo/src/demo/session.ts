@@ -1,4 +1,4 @@
-import { hostEngineOnce, installShim } from '@inpage/api-shim';
+import { type EnginePlacement, hostEngineOnce, installShim } from '@inpage/api-shim';
 import { createEngine, type Device, type Dtype, type Engine, type LoadEvent, type ModelInfo } from '@inpage/engine';
 import { ProgressMeter } from './models/progress';
 
@@ -18,8 +18,12 @@ export interface LoadingState {
 export type RemoteModel = Pick<ModelInfo, 'modelId' | 'device' | 'deviceReason' | 'dtype'>;
 
 export interface SessionState {
-  /** `host`: the engine runs in this tab. `guest`: another tab of the origin hosts it, and this tab's requests reach it through the Service Worker. */
-  role: 'host' | 'guest';
+  /**
+   * `host`: the engine runs in this tab. `shared`: in the origin's SharedWorker, reached by every
+   * tab (tabs on the same model share it). `guest`: another tab of the origin hosts it, and this
+   * tab's requests reach it through the Service Worker.
+   */
+  role: 'host' | 'shared' | 'guest';
   /** The model the shim answers with now (null until one is loaded, and in a guest). */
   serving: ModelInfo | null;
   /** In a guest: what the hosting tab serves (null until it answers). */
@@ -45,11 +49,16 @@ export interface Session {
 
 export interface SessionOptions {
   /**
-   * One engine per origin: the tabs elect one host (hostEngineOnce); the others load no model and
-   * use the host's through the Service Worker, and one of them takes over when the host closes.
-   * Needs the Service Worker (src/sw.ts), so only in a build.
+   * One engine per origin (hostEngineOnce): in a SharedWorker where it costs no speed, else the
+   * tabs elect one host; the others load no model and use the host's through the Service Worker,
+   * and one of them takes over when the host closes. Needs the Service Worker (src/sw.ts), so only
+   * in a build.
    */
   shareAcrossTabs: boolean;
+  /** Where the engine lives (hostEngineOnce's `host`; `?host=` in the demo's address). */
+  host?: 'auto' | 'shared-worker' | 'leader-tab';
+  /** The device the first load asks for (hostEngineOnce's `device`: WASM keeps a leader tab's threads). */
+  device?: Device | 'auto';
 }
 
 /**
@@ -68,6 +77,15 @@ export function createSession(baseUrl: string, options: SessionOptions): Promise
   let candidate: Engine | null = null;
   let attempt = 0;
   let wanted: LoadRequest | null = null;
+  let placement: EnginePlacement = {};
+  /**
+   * A new engine for `request`. In a SharedWorker, each model has its own (named after it): tabs
+   * on the same model share one engine, and a model change loads beside the one serving, as here.
+   */
+  const engineFor = (request: LoadRequest) =>
+    createEngine(
+      placement.sharedWorker === undefined ? {} : { sharedWorker: `${placement.sharedWorker} ${request.model}|${request.dtype ?? ''}|${request.device ?? ''}` },
+    );
   const listeners: ((state: SessionState) => void)[] = [];
   const state: SessionState = { role: 'host', serving: null, remote: null, loading: null, error: null, warnings: [], notice: null };
   const emit = () => listeners.forEach((listener) => listener(state));
@@ -100,12 +118,17 @@ export function createSession(baseUrl: string, options: SessionOptions): Promise
   return new Promise((resolve) => {
     hostEngineOnce({
       baseUrl,
-      createEngine: () => forwardingEngine(current),
-      onHost: () => {
+      host: options.host,
+      device: options.device,
+      createEngine: (where) => {
+        placement = where;
+        return forwardingEngine(current);
+      },
+      onHost: ({ kind }) => {
         // A takeover serves on what the old host served (its weights are in the shared cache).
         const remote = state.remote;
         const request = remote && wanted ? { model: remote.modelId, dtype: remote.dtype, device: wanted.device } : wanted;
-        Object.assign(state, { role: 'host', remote: null });
+        Object.assign(state, { role: kind === 'shared-worker' ? 'shared' : 'host', remote: null });
         if (request) load(request);
         else emit();
         resolve(session);
@@ -141,7 +164,7 @@ export function createSession(baseUrl: string, options: SessionOptions): Promise
     if (state.role === 'guest') return;
     cancelCandidate();
     const id = ++attempt;
-    const engine = createEngine();
+    const engine = engineFor(request);
     // With nothing serving, the new engine serves at once: requests wait for it instead of failing.
     if (state.serving) candidate = engine;
     else replaceServing(engine);
@@ -180,6 +203,7 @@ export function createSession(baseUrl: string, options: SessionOptions): Promise
     else {
       // Nothing served yet: requests waiting for this load end with an error now.
       const loading = current();
+      // (An engine of its own, never a shared one: that would keep the cancelled load alive.)
       serving = createEngine();
       loading.terminate();
     }

@@ -1,6 +1,6 @@
 /** `GET /info` and `GET /v1/models`. Both wait for the model, like the generation routes. */
 import { limitsFor, servedModelId, type ShimContext } from '../context';
-import type { Device, Dtype } from '../engine';
+import type { Device, Dtype, KvLayout } from '../engine';
 import { modelReady } from '../generation/ready';
 import { jsonResponse } from '../http/responses';
 
@@ -36,6 +36,11 @@ export interface InfoJson {
   prefill_chunk_tokens: number;
   /** Ours: bytes of keys and values the prefix cache keeps. */
   prefix_cache_bytes: number;
+  /**
+   * Ours: how a batch lays out its rows' caches: `left-padded`, or `ragged` (each row from position
+   * 0) for models with onnxruntime's GroupQueryAttention, which reads each row's length from the mask.
+   */
+  kv_layout: KvLayout;
 }
 
 export async function info(ctx: ShimContext, request: Request): Promise<Response> {
@@ -68,6 +73,7 @@ export async function info(ctx: ShimContext, request: Request): Promise<Response
     waiting_served_ratio: model.batching.waitingServedRatio,
     prefill_chunk_tokens: model.batching.prefillChunkTokens,
     prefix_cache_bytes: model.batching.prefixCacheBytes,
+    kv_layout: model.kvLayout,
   };
   return jsonResponse(body);
 }

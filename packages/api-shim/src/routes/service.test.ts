@@ -68,6 +68,7 @@ describe('info routes', () => {
       waiting_served_ratio: 0.3,
       prefill_chunk_tokens: 512,
       prefix_cache_bytes: 16 * 1024 ** 2,
+      kv_layout: 'left-padded',
     });
   });
 

@@ -11,6 +11,14 @@ export interface CreateEngineOptions extends Partial<LoadOptions> {
   onLoadEvent?: (event: LoadEvent) => void;
   /** The worker's name (a supervisor names it, to find the worker's liveness channel). */
   workerName?: string;
+  /**
+   * Host the engine in a module SharedWorker instead of this page's own Worker: every
+   * `createEngine` of the origin with the same `sharedWorker` name reaches the same engine, which
+   * lives as long as one of them stays connected. Loads of what it already serves join it; a load
+   * of another model changes the model for every one of them. (In Chromium a SharedWorker has
+   * WebGPU but is not cross-origin isolated: on WASM it runs single-threaded.)
+   */
+  sharedWorker?: string;
 }
 
 /**
@@ -20,11 +28,16 @@ export interface CreateEngineOptions extends Partial<LoadOptions> {
  */
 export function createEngine(options: CreateEngineOptions = {}): Engine {
   registerErrorTransfer();
-  const worker = new Worker(new URL('../worker/engine-worker.ts', import.meta.url), {
-    type: 'module',
-    name: options.workerName ?? 'inpage-engine',
-  });
-  const remote = Comlink.wrap<WorkerApi>(worker);
+  const name = options.workerName ?? 'inpage-engine';
+  // Both literals stay in the `new (Shared)Worker(new URL(…))` form bundlers recognise as a worker entry.
+  const worker =
+    options.sharedWorker === undefined
+      ? new Worker(new URL('../worker/engine-worker.ts', import.meta.url), { type: 'module', name })
+      : new SharedWorker(new URL('../worker/engine-worker.ts', import.meta.url), { type: 'module', name });
+  const shared = 'port' in worker ? worker : null;
+  const remote = Comlink.wrap<WorkerApi>(shared ? shared.port : (worker as Worker));
+  // A SharedWorker outlives this client: it learns that the client left from a lock held until then.
+  const leave = shared && holdUntilLeft(remote);
   // A terminated worker never answers: every call still waiting (and every later one) rejects instead.
   let closed = false;
   let shutDown!: (error: EngineError) => void;
@@ -164,15 +177,32 @@ export function createEngine(options: CreateEngineOptions = {}): Engine {
       );
       remote[Comlink.releaseProxy]();
       events.port1.close();
-      worker.terminate();
+      if (!shared) (worker as Worker).terminate();
+      else {
+        // The engine is shared: only this client leaves (its generations stop).
+        leave?.();
+        shared.port.close();
+      }
     },
   };
 
   if (options.model) {
-    const { onLoadEvent, workerName: _, ...loadOptions } = options;
+    const { onLoadEvent, workerName: _, sharedWorker: __, ...loadOptions } = options;
     load(loadOptions as LoadOptions, onLoadEvent).catch(() => undefined);
   }
   return engine;
+}
+
+/** Hold a Web Lock the SharedWorker waits for; the returned function (or the page's end) releases it. */
+function holdUntilLeft(remote: Comlink.Remote<WorkerApi>): () => void {
+  const lock = `inpage-engine-client#${crypto.randomUUID()}`;
+  let release!: () => void;
+  const held = new Promise<void>((resolve) => (release = resolve));
+  void navigator.locks.request(lock, () => {
+    remote.leave(lock).catch(() => undefined);
+    return held;
+  });
+  return release;
 }
 
 /** A WorkerApi call as the client makes it: always asynchronous. */

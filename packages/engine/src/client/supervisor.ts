@@ -9,11 +9,16 @@
  * - sends the generations that had produced nothing yet (still queued in the dead worker) to the new
  *   one, so no request is lost; one that was already replayed once fails instead of looping;
  * - after a second loss of the GPU device, loads on WASM and says why in the model info (`/info`).
+ *
+ * With `sharedWorker`, the worker is the origin's SharedWorker of that name, watched by a supervisor
+ * in every tab connected to it: each sees the same failure, retires the same worker, and joins the
+ * same next one (shared-generation.ts), where the first tab's load loads and the others' join it.
  */
 import type { Engine, EngineState } from '../protocol/engine';
 import { EngineError, isEngineError, toEngineError } from '../protocol/errors';
 import type { GenerateEvent, GenerateRequest, LoadEvent, LoadOptions, ModelInfo } from '../protocol/types';
 import { type CreateEngineOptions, createEngine as createWorkerEngine } from './engine-client';
+import { sharedGenerations } from './shared-generation';
 import { type WorkerFailure, type WorkerWatch, watchWorker } from './worker-watch';
 
 export interface SupervisorOptions {
@@ -44,14 +49,17 @@ const GPU_LOSSES_BEFORE_WASM = 2;
 
 interface Incarnation {
   engine: Engine;
+  /** Of a shared engine's SharedWorker (0 otherwise). */
+  generation: number;
   watch: WorkerWatch;
   /** Set when the worker is found dead: the error its generations fail with. */
   death: EngineError | null;
 }
 
 export function createEngine(options: CreateEngineOptions & SupervisorOptions = {}): SupervisedEngine {
-  const { onLoadEvent, heartbeatMs = 2_000, heartbeatTimeoutMs = 60_000, onRestart, ...first } = options;
-  let current = spawn();
+  const { onLoadEvent, heartbeatMs = 2_000, heartbeatTimeoutMs = 60_000, onRestart, sharedWorker, ...first } = options;
+  const generations = sharedWorker === undefined ? null : sharedGenerations(sharedWorker);
+  let current = spawn(generations?.current());
   let lastLoad: LoadOptions | null = null;
   let loading: Promise<ModelInfo> | null = null;
   let state: EngineState = { state: 'idle' };
@@ -63,18 +71,28 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
   let pending = 0;
   const whenIdle: (() => void)[] = [];
 
-  function spawn(): Incarnation {
+  function spawn(shared?: { generation: number; workerName: string }): Incarnation {
     const incarnation: Incarnation = {
       engine: null as unknown as Engine,
+      generation: shared?.generation ?? 0,
       death: null,
       watch: watchWorker({
+        workerName: shared?.workerName,
         heartbeatMs,
         heartbeatTimeoutMs,
         quietAllowed: () => state.state === 'loading',
         onFailure: (failure) => fail(incarnation, failure),
+        // Another tab's load changed the shared engine's model: serve (and after a restart load) that one.
+        onModel: (options, info) => {
+          if (incarnation !== current || incarnation.death) return;
+          lastLoad = options;
+          if (state.state === 'loading') return; // this tab's own load settles it
+          state = { state: 'ready', info: shown(info) };
+          loading = Promise.resolve(state.info);
+        },
       }),
     };
-    incarnation.engine = createWorkerEngine({ workerName: incarnation.watch.workerName });
+    incarnation.engine = createWorkerEngine({ workerName: incarnation.watch.workerName, sharedWorker });
     return incarnation;
   }
 
@@ -83,6 +101,8 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     if (closed || incarnation.death) return;
     const kind = failure.kind === 'device-lost' ? 'device_lost' : 'terminated';
     incarnation.death = new EngineError(kind, `${failure.message}; the engine is restarting`);
+    // A SharedWorker is not this tab's to terminate: it is asked to end (a stuck one cannot, and is left behind).
+    if (generations) incarnation.watch.end();
     incarnation.watch.close();
     incarnation.engine.terminate();
     if (failure.kind === 'device-lost' && ++gpuLosses >= GPU_LOSSES_BEFORE_WASM) {
@@ -90,7 +110,7 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     }
     restarts++;
     onRestart?.(failure);
-    current = spawn();
+    current = spawn(generations?.next(incarnation.generation));
     if (lastLoad) load(lastLoad).catch(() => undefined);
   }
 
@@ -102,9 +122,8 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     state = { state: 'loading', model: loadOptions.model };
     const attempt = engine.load({ ...loadOptions, device }, onEvent).then(
       (info) => {
-        const shown = wasmBecause ? { ...info, deviceReason: wasmBecause } : info;
-        if (loading === attempt) state = { state: 'ready', info: shown };
-        return shown;
+        if (loading === attempt) state = { state: 'ready', info: shown(info) };
+        return shown(info);
       },
       (error: unknown): Promise<ModelInfo> => {
         // The worker failed under this load: the supervisor's restart loads the same again.
@@ -117,6 +136,11 @@ export function createEngine(options: CreateEngineOptions & SupervisorOptions = 
     loading = attempt;
     attempt.catch(() => undefined);
     return attempt;
+  }
+
+  /** The model info as this engine reports it (with why WebGPU was given up, once it was). */
+  function shown(info: ModelInfo): ModelInfo {
+    return wasmBecause ? { ...info, deviceReason: wasmBecause } : info;
   }
 
   /**

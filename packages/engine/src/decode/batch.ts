@@ -1,11 +1,13 @@
 import { DynamicCache, type PreTrainedModel, type Tensor } from '@huggingface/transformers';
 import { cacheTensors, forward } from './forward';
-import { type HostKv, type HostTensor, hostData, isAttentionKv, slicePositions, stackLeftPadded } from './kv';
+import { type HostKv, type HostTensor, hostData, isAttentionKv, ownPositions, slicePositions, stackPadded } from './kv';
+import type { KvLayout } from '../protocol/types';
 import type { Sequence } from './sequence';
 
 /**
  * The sequences that decode together: one padded KV cache [rows, heads, positions, headDim], each
- * row aligned to the right, its left padding hidden by the attention mask. A decode step is one
+ * row where the model's layout puts it (kv.ts: aligned to the right, or starting at 0 for
+ * GroupQueryAttention), its padding hidden by the attention mask. A decode step is one
  * forward pass over all rows ([rows × 1] ids). The cache is only regrouped (read to CPU memory,
  * re-padded) when rows join or leave; between those, it stays where the runtime put it (on the
  * GPU under WebGPU).
@@ -18,7 +20,10 @@ export class RunningBatch {
   /** False for a model whose cache holds more than attention keys and values: one row at most. */
   groupable = true;
 
-  constructor(readonly model: PreTrainedModel) {}
+  constructor(
+    readonly model: PreTrainedModel,
+    private readonly layout: KvLayout = 'left-padded',
+  ) {}
 
   get size(): number {
     return this.rows.length;
@@ -49,8 +54,8 @@ export class RunningBatch {
       this.rows.forEach((row, b) => {
         if (!keep && !stay.includes(row)) return;
         const kv: HostKv = new Map();
-        for (const [name, t] of batch)
-          kv.set(name, slicePositions(t, b, this.length - row.kvTokens.length, this.length));
+        const [from, to] = ownPositions(this.layout, this.length, row.kvTokens.length);
+        for (const [name, t] of batch) kv.set(name, slicePositions(t, b, from, to));
         own.set(row, kv);
       });
       await this.cache.dispose();
@@ -67,7 +72,10 @@ export class RunningBatch {
     if (this.rows.length === 0) return;
     const stacked: Record<string, Tensor> = {};
     for (const name of own.get(this.rows[0])!.keys())
-      stacked[name] = stackLeftPadded(this.rows.map((r) => own.get(r)!.get(name)!));
+      stacked[name] = stackPadded(
+        this.rows.map((r) => own.get(r)!.get(name)!),
+        this.layout,
+      );
     this.cache = new DynamicCache(stacked);
   }
 
@@ -75,9 +83,15 @@ export class RunningBatch {
   async step(): Promise<{ logits: Float32Array; vocab: number }> {
     const total = this.length + 1;
     const mask = new BigInt64Array(this.rows.length * total);
-    this.rows.forEach((row, b) => mask.fill(1n, (b + 1) * total - row.kvTokens.length - 1, (b + 1) * total));
+    this.rows.forEach((row, b) => {
+      const [from, to] = ownPositions(this.layout, total, row.kvTokens.length + 1);
+      mask.fill(1n, b * total + from, b * total + to);
+    });
     const ids = this.rows.map((r) => r.lastToken);
-    const out = await forward(this.model, this.cache, ids, this.rows.length, mask);
+    // Ragged rows: transformers.js would derive each new token's position from the mask's last
+    // column, which is padding for all but the longest row; each row's own length is its position.
+    const positions = this.layout === 'ragged' ? this.rows.map((r) => r.kvTokens.length) : undefined;
+    const out = await forward(this.model, this.cache, ids, this.rows.length, mask, { positions });
     this.cache = out.cache;
     this.length = total;
     for (const row of this.rows) row.kvTokens.push(row.lastToken);

@@ -12,8 +12,9 @@ export const passes: { onStart: (positions: number) => void } = { onStart: () =>
 
 /**
  * One forward pass over a batch: `ids` [batch × n] after the cache's positions, under an
- * attention mask that covers past and new positions ([batch × total], 0 over left padding;
- * transformers.js derives position_ids from it as a running count of the mask's ones).
+ * attention mask that covers past and new positions ([batch × total], 0 over padding;
+ * transformers.js derives position_ids from it as a running count of the mask's ones, unless
+ * `positions` gives them: one per row, for n = 1).
  * The session's `present*` outputs become the cache for the next call. Returns the logits of
  * every new position, flat row-major ([batch × n × vocab]).
  */
@@ -23,7 +24,7 @@ export async function forward(
   ids: readonly number[],
   batch: number,
   mask: BigInt64Array,
-  { lastOnly = true } = {},
+  { lastOnly = true, positions }: { lastOnly?: boolean; positions?: readonly number[] } = {},
 ): Promise<{ logits: Float32Array; vocab: number; cache: DynamicCache }> {
   const n = ids.length / batch;
   passes.onStart(ids.length);
@@ -31,6 +32,10 @@ export async function forward(
     input_ids: new Tensor('int64', BigInt64Array.from(ids, BigInt), [batch, n]),
     attention_mask: new Tensor('int64', mask, [batch, mask.length / batch]),
     past_key_values: cache ?? undefined,
+    // Used by exports with a position_ids input; others ignore it.
+    ...(positions && {
+      position_ids: new Tensor('int64', BigInt64Array.from(positions, BigInt), [batch, 1]),
+    }),
     // Exports that can return the last position's logits only: the others are never computed or read.
     ...(lastOnly && n > 1 && keepsLogits(model) && { num_logits_to_keep: new Tensor('int64', [1n], []) }),
   })) as Record<string, Tensor>;

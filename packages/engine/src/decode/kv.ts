@@ -1,4 +1,5 @@
 import { Tensor } from '@huggingface/transformers';
+import type { KvLayout } from '../protocol/types';
 import { readback } from './forward';
 
 /**
@@ -63,18 +64,38 @@ export function slicePositions(source: HostTensor, row: number, from: number, to
 }
 
 /**
- * Stack single-sequence [1, heads, L_i, headDim] arrays into one [batch, heads, max L, headDim]
- * tensor, each row aligned to the right (left padding with zeros; the attention mask hides it).
+ * The layout a model's graph needs, from its operators (model/graph-operators.ts). Where each row's
+ * positions sit in a batched cache [rows, heads, positions, headDim] and its mask:
+ * - 'left-padded': aligned to the right, zeros on the left that the attention mask hides. What
+ *   exports with plain attention (a mask added to the scores, new keys concatenated at the end) need.
+ * - 'ragged': every row starts at position 0, its length told by the mask's count of ones (ones
+ *   first, zeros after). onnxruntime's GroupQueryAttention reads each row's length as the mask's sum
+ *   minus one (`seqlens_k`, derived in the graph) and writes a row's new keys right after that many:
+ *   under left padding it would attend to the padding and write over the row's own keys.
  */
-export function stackLeftPadded(rows: readonly HostTensor[]): Tensor {
+export function kvLayoutOf(operators: ReadonlySet<string>): KvLayout {
+  return operators.has('com.microsoft:GroupQueryAttention') ? 'ragged' : 'left-padded';
+}
+
+/** Positions [from, to) of a row of `length` cached positions that are its own `own` ones. */
+export function ownPositions(layout: KvLayout, length: number, own: number): [number, number] {
+  return layout === 'ragged' ? [0, own] : [length - own, length];
+}
+
+/**
+ * Stack single-sequence [1, heads, L_i, headDim] arrays into one [batch, heads, max L, headDim]
+ * tensor in `layout` (the padding is zeros).
+ */
+export function stackPadded(rows: readonly HostTensor[], layout: KvLayout): Tensor {
   const [, heads, , headDim] = rows[0].dims;
   const length = Math.max(...rows.map((r) => r.dims[2]));
   const Data = rows[0].data.constructor as Float32ArrayConstructor | Uint16ArrayConstructor;
   const target = new Data(rows.length * heads * length * headDim);
   rows.forEach((r, b) => {
     const own = r.dims[2];
+    const [from] = ownPositions(layout, length, own);
     for (let h = 0; h < heads; h++) {
-      const to = ((b * heads + h) * length + (length - own)) * headDim;
+      const to = ((b * heads + h) * length + from) * headDim;
       target.set(r.data.subarray(h * own * headDim, (h + 1) * own * headDim), to);
     }
   });

@@ -23,6 +23,8 @@ import { chooseDevice } from './device';
 import { runtimeFailure } from './runtime-failure';
 import { resolveSource } from './source';
 import { openWeightCache } from './weight-cache';
+import { graphOperators } from './graph-operators';
+import { kvLayoutOf } from '../decode/kv';
 
 export interface LoadedModel {
   model: PreTrainedModel;
@@ -124,6 +126,9 @@ async function loadOrThrow(
       return loadWith(fallback);
     }),
   ]);
+  // The graph's operators decide how a batch lays out its rows (decode/kv.ts).
+  const operators = new Set<string>();
+  for (const graph of cache.graphs.values()) for (const op of await graphOperators(graph)) operators.add(op);
   if (cache.quotaError) emit({ type: 'warning', kind: 'storage_full', message: cache.quotaError.message });
 
   const specialIds = collectSpecialIds(tokenizer);
@@ -155,6 +160,7 @@ async function loadOrThrow(
     hasChatTemplate: template.length > 0,
     templateUsesTools: /\btools\b/.test(template),
     batching,
+    kvLayout: kvLayoutOf(operators),
   };
   return { model, tokenizer, info, eosIds, specialIds, batching };
 }

@@ -48,15 +48,24 @@ export interface WeightCache {
   readonly hits: ReadonlySet<string>;
   /** The quota error of this load, if a file could not be stored. */
   readonly quotaError: QuotaError | null;
+  /**
+   * The ONNX graph files (`*.onnx`, not their external data) this load read, by URL: the engine
+   * reads their operators (graph-operators.ts). Whole files, downloaded or cached.
+   */
+  readonly graphs: ReadonlyMap<string, Blob>;
 }
+
+const isGraphFile = (url: string) => new URL(url, 'file:').pathname.endsWith('.onnx');
 
 export function openWeightCache(modelId: string, store: UseStore = defaultStore()): WeightCache {
   const hits = new Set<string>();
   const stored = new Set<string>();
+  const graphs = new Map<string, Blob>();
   let quotaError: QuotaError | null = null;
   let refusedBytes = 0;
   return {
     hits,
+    graphs,
     get quotaError() {
       return quotaError;
     },
@@ -68,6 +77,7 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
         return undefined;
       }
       if (!stored.has(url)) hits.add(url);
+      if (isGraphFile(url)) graphs.set(url, entry.blob);
       return new Response(entry.blob, {
         headers: { 'content-type': entry.contentType, 'content-length': String(entry.size) },
       });
@@ -77,6 +87,7 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
       const announced = Number(response.headers.get('content-length') ?? blob.size);
       // transformers.js passes the bytes it read with their own length; a mismatch means a cut download.
       if (blob.size !== announced) return;
+      if (isGraphFile(url)) graphs.set(url, blob);
       const entry: CachedFile = {
         url,
         modelId,

@@ -10,6 +10,8 @@
  *   hooks that make a worker fail the way a browser makes it fail.
  */
 
+import type { LoadOptions, ModelInfo } from './types';
+
 /** Worker names that carry a liveness channel: the prefix, then a unique id. */
 export const SUPERVISED_WORKER_PREFIX = 'inpage-engine#';
 
@@ -28,7 +30,12 @@ export type FromWorker =
   | { type: 'pong'; seq: number }
   | { type: 'device-lost'; message: string }
   /** A forward pass over this many positions starts: the worker is silent until it ends. */
-  | { type: 'pass'; positions: number };
+  | { type: 'pass'; positions: number }
+  /**
+   * A model finished loading (a SharedWorker's: one tab's load changes the model for every tab,
+   * whose supervisors follow it, for their state and for what they load after a restart).
+   */
+  | { type: 'model'; options: LoadOptions; info: ModelInfo };
 
 /**
  * How much longer a pass may keep the worker silent, per position it computes, beyond the

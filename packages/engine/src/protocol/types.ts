@@ -107,7 +107,15 @@ export interface ModelInfo {
   templateUsesTools: boolean;
   /** The scheduler's bounds in force for this model. */
   batching: BatchingOptions;
+  /** How a batch lays out its rows' keys and values, from the model's operators (decode/kv.ts). */
+  kvLayout: KvLayout;
 }
+
+/**
+ * 'left-padded': each row aligned to the right (exports with plain attention); 'ragged': each row
+ * from position 0, its length given by the mask (models with GroupQueryAttention).
+ */
+export type KvLayout = 'left-padded' | 'ragged';
 
 /** A token of the input with its byte offsets into the UTF-8 encoding of the text. */
 export interface TokenSpan {

@@ -39,4 +39,10 @@ export interface WorkerApi extends ServedCalls {
    */
   generate(id: number, request: GenerateRequest): Promise<void>;
   cancel(id: number): void;
+  /**
+   * A SharedWorker's client names a Web Lock it holds for as long as it is connected: once the
+   * worker is granted it, the client is gone (its tab closed, or terminate()), and its
+   * generations are aborted.
+   */
+  leave(clientLock: string): void;
 }

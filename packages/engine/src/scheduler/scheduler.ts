@@ -220,7 +220,7 @@ export class Scheduler {
     }
     const leavers = this.batch?.rows.filter((r) => r.signal.aborted) ?? [];
     if (joiners.length === 0 && leavers.length === 0) return;
-    this.batch ??= new RunningBatch(joiners[0].loaded.model);
+    this.batch ??= new RunningBatch(joiners[0].loaded.model, joiners[0].loaded.info.kvLayout);
     await this.batch.regroup(joiners, leavers);
     for (const seq of leavers) await this.drop(seq);
   }

@@ -14,14 +14,18 @@ import { type FromWorker, lifeLockName, SUPERVISED_WORKER_PREFIX, type ToWorker 
 const ANNOUNCED_PASS_POSITIONS = 32;
 
 let channel: BroadcastChannel | null = null;
+/** Set once the worker holds its life lock. */
+let holdsLifeLock = false;
 
-function post(message: FromWorker): void {
+/** Tell every supervisor watching this worker (the 'model' message, and the ones below). */
+export function post(message: FromWorker): void {
   channel?.postMessage(message);
 }
 
 /** Start answering on the channel named after this worker (only a supervised worker has one). */
 export function startLiveness(): void {
-  const name = (self as DedicatedWorkerGlobalScope).name;
+  // A dedicated worker or a SharedWorker: both are named.
+  const name = (self as DedicatedWorkerGlobalScope | SharedWorkerGlobalScope).name;
   if (!name.startsWith(SUPERVISED_WORKER_PREFIX)) return;
   channel = new BroadcastChannel(name);
   channel.onmessage = ({ data }: MessageEvent<ToWorker>) => {
@@ -42,9 +46,18 @@ export function startLiveness(): void {
   };
   // Never released while the worker lives: the browser releases it when the worker is gone.
   void navigator.locks.request(lifeLockName(name), () => {
+    holdsLifeLock = true;
     post({ type: 'alive' });
     return new Promise<never>(() => undefined);
   });
+}
+
+/**
+ * Say again that the life lock is held, for a supervisor that started watching later (a tab
+ * connecting to a SharedWorker that already runs). Before the lock is held, the lock's own grant says it.
+ */
+export function announceAlive(): void {
+  if (holdsLifeLock) post({ type: 'alive' });
 }
 
 /** onnxruntime's WebGPU device, once a model runs on it. */

@@ -21,15 +21,19 @@ const { FLOAT, FLOAT16, INT64, BOOL } = onnx.TensorProto.DataType;
 /** Added to the scores of masked positions. Finite: -inf would give NaN on rows that are all padding. */
 const MASKED = -1e9;
 
-const intAttr = (name: string, i: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.INT, i });
-const intsAttr = (name: string, ints: number[]): Attribute => ({
+export const intAttr = (name: string, i: number): Attribute => ({
+  name,
+  type: onnx.AttributeProto.AttributeType.INT,
+  i,
+});
+export const intsAttr = (name: string, ints: number[]): Attribute => ({
   name,
   type: onnx.AttributeProto.AttributeType.INTS,
   ints,
 });
 
 /** Collects nodes and initializers; every op gets a deterministic output name. */
-class GraphBuilder {
+export class GraphBuilder {
   readonly nodes: onnxProto.onnx.INodeProto[] = [];
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly constants = new Map<string, string>();
@@ -90,7 +94,7 @@ class GraphBuilder {
   }
 }
 
-function valueInfo(name: string, elemType: number, shape: (number | string)[]): onnxProto.onnx.IValueInfoProto {
+export function valueInfo(name: string, elemType: number, shape: (number | string)[]): onnxProto.onnx.IValueInfoProto {
   const dim = shape.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
   return { name, type: { tensorType: { elemType, shape: { dim } } } };
 }
@@ -363,14 +367,14 @@ function buildModelProto(spec: Dimensions, weights: ModelWeights, options: Graph
 }
 
 /** A [rows, cols] row-major matrix transposed. */
-function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
+export function transpose(data: Float32Array, rows: number, cols: number): Float32Array {
   const out = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) out[c * rows + r] = data[r * cols + c];
   return out;
 }
 
 /** x · W with W [k, n] stored as 4-bit blocks: onnxruntime's MatMulNBits (com.microsoft). */
-function matMulNBits(
+export function matMulNBits(
   g: GraphBuilder,
   x: string,
   name: string,

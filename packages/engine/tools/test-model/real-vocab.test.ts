@@ -5,15 +5,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AutoModelForCausalLM,
-  AutoTokenizer,
-  env,
-  type PreTrainedTokenizer,
-  type Tensor,
-} from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainIds, GEMMA3, QWEN3, tokenizerFiles } from './real-vocab';
+import { chainIds, GEMMA3, QWEN3, QWEN3_GQA, tokenizerFiles } from './real-vocab';
 import { ensureModel } from './write-model';
 
 let modelsDir: string;
@@ -44,6 +38,7 @@ async function greedy(name: string, dtype: string, texts: string[], max = 12): P
 beforeAll(async () => {
   modelsDir = await mkdtemp(join(tmpdir(), 'inpage-models-'));
   await ensureModel(QWEN3, modelsDir);
+  await ensureModel(QWEN3_GQA, modelsDir);
   await ensureModel(GEMMA3, modelsDir);
   Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: modelsDir });
   tokenizer = await AutoTokenizer.from_pretrained(QWEN3.name);
@@ -88,6 +83,55 @@ describe('inpage-qwen3', () => {
     },
     120_000,
   );
+});
+
+describe('inpage-qwen3-gqa', () => {
+  const chatPrompt = () =>
+    tokenizer.apply_chat_template([{ role: 'user', content: 'Hi there, how are you?' }], {
+      tokenize: false,
+      add_generation_prompt: true,
+    }) as unknown as string;
+
+  it.each(QWEN3_GQA.dtypes)(
+    "decodes the chain greedily through GroupQueryAttention and the builder's fused norms (%s)",
+    async (dtype) => {
+      expect(await greedy(QWEN3_GQA.name, dtype, [chatPrompt(), 'Sushi 🍣 and'])).toEqual([
+        '<think>Hmm</think>\n\nHello world!<|im_end|>',
+        '<think>Hmm</think>\n\nHello world!<|im_end|>',
+      ]);
+    },
+    120_000,
+  );
+
+  it('computes the logits of the Optimum-style inpage-qwen3 graph (same weights), prompt and KV-cache step', async () => {
+    const inputs = tokenizer(chatPrompt(), { add_special_tokens: false });
+    const logits = async (name: string) => {
+      const model = await AutoModelForCausalLM.from_pretrained(name, { dtype: 'fp32' });
+      try {
+        const first = (await model(inputs)) as Record<string, Tensor>;
+        const past = Object.fromEntries(
+          Object.entries(first)
+            .filter(([k]) => k.startsWith('present'))
+            .map(([k, v]) => [k.replace('present', 'past_key_values'), v]),
+        );
+        const n = inputs.input_ids.dims[1];
+        const next = (await model.forward({
+          input_ids: new Tensor('int64', [BigInt(chain[0])], [1, 1]),
+          attention_mask: new Tensor('int64', new BigInt64Array(n + 1).fill(1n), [1, n + 1]),
+          past_key_values: past,
+        })) as Record<string, Tensor>;
+        return [first.logits.data as Float32Array, next.logits.data as Float32Array];
+      } finally {
+        await model.dispose();
+      }
+    };
+    const [plain, fused] = [await logits(QWEN3.name), await logits(QWEN3_GQA.name)];
+    for (const [i, a] of plain.entries()) {
+      let worst = 0;
+      for (let k = 0; k < a.length; k++) worst = Math.max(worst, Math.abs(a[k] - fused[i][k]));
+      expect(worst).toBeLessThan(1e-4);
+    }
+  }, 120_000);
 });
 
 describe('inpage-gemma3', () => {

@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { byteLevelPiece } from '../../src/tokenizer/byte-offsets';
 import { decoderSizes, type Dimensions, llamaStyleConfig } from './config';
+import { buildFusedOnnxModel } from './fused-graph';
 import { buildOnnxModel, buildOnnxModelWithExternalData, type GraphOptions } from './onnx-graph';
 import { Random } from './random';
 import { randomWeights, RULE_SCALES, type ModelWeights } from './weights';
@@ -36,6 +37,11 @@ export interface RealVocabSpec extends Dimensions {
   dtypes: FixtureDtype[];
   /** Write the fp32 weights to `onnx/model.onnx_data` (transformers.js_config.use_external_data_format). */
   externalData?: boolean;
+  /**
+   * The graph onnxruntime-genai's model builder writes (fused-graph.ts: GroupQueryAttention,
+   * SkipSimplifiedLayerNormalization…), with its genai_config.json, instead of the Optimum-style one.
+   */
+  fused?: boolean;
 }
 
 /**
@@ -63,6 +69,18 @@ export const QWEN3: RealVocabSpec = {
   chain: ['<think>', 'Hmm', '</think>', '\n\n', 'Hello', ' world', '!'],
   eos: '<|im_end|>',
   dtypes: ['fp32', 'fp16', 'q4', 'q4f16', 'q8'],
+};
+
+/**
+ * inpage-qwen3's weights, tokenizer and chain in the graph of onnxruntime-genai's model builder
+ * (GroupQueryAttention with RoPE inside, SkipSimplifiedLayerNormalization, packed qkv_proj; MatMulNBits in q4),
+ * as the builder-made q4/fp32 exports of Qwen and Llama models are: the same greedy output as inpage-qwen3.
+ */
+export const QWEN3_GQA: RealVocabSpec = {
+  ...QWEN3,
+  name: 'inpage-qwen3-gqa',
+  dtypes: ['fp32', 'q4'],
+  fused: true,
 };
 
 /**
@@ -248,7 +266,17 @@ export function generateRealVocabFiles(spec: RealVocabSpec): Map<string, Uint8Ar
     ['tokenizer.json', files.json],
     ['tokenizer_config.json', files.config],
   ]);
+  if (spec.fused) out.set('genai_config.json', json(genaiConfig(spec, chain, tokenizer)));
   for (const dtype of spec.dtypes) {
+    if (spec.fused) {
+      const quantize = dtype === 'q4' ? 'q4' : undefined;
+      if (dtype !== 'fp32' && !quantize) throw new Error(`${spec.name}: no fused ${dtype} graph`);
+      out.set(
+        `onnx/${DTYPE_FILES[dtype]}`,
+        buildFusedOnnxModel(spec, weights, { qkNorm: true, tiedEmbeddings: true, quantize }),
+      );
+      continue;
+    }
     const options: GraphOptions = {
       qkNorm: true,
       tiedEmbeddings: true,
@@ -276,4 +304,40 @@ function generationConfig(spec: RealVocabSpec, chain: readonly number[], tokeniz
   }
   const endOfText = tokenId(tokenizer, '<|endoftext|>');
   return { bos_token_id: endOfText, eos_token_id: [chain.at(-1), endOfText], pad_token_id: endOfText };
+}
+
+/**
+ * The builder's genai_config.json (make_genai_config): what onnxruntime-genai reads. transformers.js reads
+ * config.json only; this file is here so the folder is laid out as a builder export is.
+ */
+function genaiConfig(spec: RealVocabSpec, chain: readonly number[], tokenizer: TokenizerJson): object {
+  const endOfText = tokenId(tokenizer, '<|endoftext|>');
+  return {
+    model: {
+      bos_token_id: endOfText,
+      context_length: spec.maxPositions,
+      decoder: {
+        session_options: { log_id: 'onnxruntime-genai', provider_options: [] },
+        filename: DTYPE_FILES[spec.dtypes[0]],
+        head_size: spec.headDim,
+        hidden_size: spec.hiddenSize,
+        inputs: {
+          input_ids: 'input_ids',
+          attention_mask: 'attention_mask',
+          past_key_names: 'past_key_values.%d.key',
+          past_value_names: 'past_key_values.%d.value',
+        },
+        outputs: { logits: 'logits', present_key_names: 'present.%d.key', present_value_names: 'present.%d.value' },
+        num_attention_heads: spec.numHeads,
+        num_hidden_layers: spec.numLayers,
+        num_key_value_heads: spec.numKvHeads,
+      },
+      eos_token_id: [chain.at(-1), endOfText],
+      pad_token_id: endOfText,
+      type: spec.family,
+      vocab_size: spec.vocabSize,
+    },
+    // The builder shares past and present buffers for GroupQueryAttention models (onnxruntime-genai only).
+    search: { do_sample: false, max_length: spec.maxPositions, num_beams: 1, past_present_share_buffer: true },
+  };
 }

@@ -31,7 +31,11 @@ export function mountDevicePanel(root: HTMLElement, topbar: HTMLElement, session
         h(
           'dd',
           { 'data-testid': 'engine-host' },
-          state.role === 'host' ? 'In this tab' : 'Hosted by another tab of this app: this tab loads no model and reaches it through the Service Worker',
+          state.role === 'host'
+            ? 'In this tab'
+            : state.role === 'shared'
+              ? "In this app's SharedWorker, shared by its tabs on this model"
+              : 'Hosted by another tab of this app: this tab loads no model and reaches it through the Service Worker',
         ),
         h('dt', {}, 'GET /health'),
         h('dd', { 'data-testid': 'health' }, health === 200 ? '200 OK' : `${health} (no model ready)`),

@@ -1,0 +1,80 @@
+import { expect, test } from '@playwright/test';
+import { expectedDevice, generateIn } from './support/harness';
+import { BASE, json, openShim } from './support/shim';
+
+// inpage-qwen3-gqa (packages/engine/tools/test-model/fused-graph.ts): inpage-qwen3's weights, real Qwen3
+// tokenizer and template in the graph onnxruntime-genai's model builder writes: GroupQueryAttention with RoPE
+// inside (per-row lengths from the attention mask), SkipSimplifiedLayerNormalization, MatMulNBits in q4.
+// Greedy output: `<think>Hmm</think>\n\nHello world!<|im_end|>`. GroupQueryAttention reads each row's length
+// from the mask, so the engine batches such models in a ragged layout; concurrent requests must decode exactly
+// what they decode alone. WASM runs both files, with /info and chat; WebGPU runs fp32, where its own
+// GroupQueryAttention kernel is what differs (its MatMulNBits runs in real-vocab.spec.ts: q4 here takes ~8 s a
+// token on SwiftShader, 4 minutes for this test).
+
+const MODEL = '/models/inpage-qwen3-gqa/';
+const CHAIN = [151667, 80022, 151668, 271, 9707, 1879, 0, 151645];
+const REPLY = '<think>Hmm</think>\n\nHello world!';
+const CHAT = '<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n';
+
+// Different lengths (rows padded by up to ~30 positions) that finish at different steps.
+const PROMPTS = [CHAT, 'A much longer prompt, so that the batch pads the others by many positions: one two three four five six.', 'Hello world', '<think>'];
+
+type PageEngine = ReturnType<typeof window.inpage.createEngine>;
+
+for (const dtype of ['fp32', 'q4'] as const) {
+  test(`onnxruntime-genai builder graph (GroupQueryAttention, fused norms), ${dtype}: exact greedy tokens, batched as alone`, async ({ page }, testInfo) => {
+    test.setTimeout(240_000);
+    test.skip(dtype === 'q4' && expectedDevice(testInfo) === 'webgpu', 'WebGPU runs the fp32 file (see the top of this file)');
+    const info = await openShim(page, { model: MODEL, dtype });
+    expect(info).toMatchObject({ modelType: 'qwen3', dtype, device: expectedDevice(testInfo), vocabSize: 151936, kvLayout: 'ragged' });
+
+    const alone = [];
+    for (const prompt of PROMPTS) alone.push(await generateIn(page, { prompt, maxNewTokens: 12 }));
+    expect(alone.map((g) => g.tokens.map((t) => t.id))).toEqual([CHAIN, CHAIN, CHAIN.slice(6), CHAIN.slice(1)]);
+    const steps = () => page.evaluate(async () => (await (window as unknown as { engine: PageEngine }).engine.batchStats()).decode.count);
+    const before = await steps();
+    // Each starts from the keys its alone run left in the prefix cache: cached rows join the ragged batch too.
+    const batched = await Promise.all(PROMPTS.map((prompt) => generateIn(page, { prompt, maxNewTokens: 12 })));
+    // They ran as one batch: fewer decode passes than tokens.
+    expect((await steps()) - before).toBeLessThan(alone.reduce((n, g) => n + g.tokens.length, 0) / 2);
+    for (const [i, a] of alone.entries()) {
+      expect(batched[i].error).toBeNull();
+      expect(batched[i].tokens.map((t) => t.id)).toEqual(a.tokens.map((t) => t.id));
+      batched[i].tokens.forEach((t, k) => expect(t.logprob).toBeCloseTo(a.tokens[k].logprob, 4));
+    }
+    if (expectedDevice(testInfo) === 'webgpu') return;
+
+    const generated = (await json(page, '/generate', { inputs: CHAT, parameters: { max_new_tokens: 20, details: true } })).body as {
+      generated_text: string;
+      details: { finish_reason: string; tokens: { id: number }[] };
+    };
+    expect(generated.generated_text).toBe(REPLY);
+    expect(generated.details.finish_reason).toBe('eos_token');
+    expect(generated.details.tokens.map((t) => t.id)).toEqual(CHAIN);
+
+    expect((await json(page, '/info')).body).toMatchObject({ kv_layout: 'ragged', dtype });
+    // Chat through the openai SDK, two conversations at once, streamed and not.
+    const chat = await page.evaluate(
+      async ({ base }) => {
+        const openai = new window.inpage.OpenAI({ baseURL: `${base}/v1`, apiKey: '-', dangerouslyAllowBrowser: true, maxRetries: 0 });
+        const messages = [{ role: 'user' as const, content: 'Hi' }];
+        const streamed = (async () => {
+          let text = '';
+          for await (const chunk of await openai.chat.completions.create({ model: 'tgi', messages, temperature: 0, stream: true })) {
+            text += chunk.choices[0]?.delta.content ?? '';
+          }
+          return text;
+        })();
+        const whole = openai.chat.completions.create({
+          model: 'tgi',
+          messages: [{ role: 'user', content: 'A longer question, to pad the batch: why is the sky blue?' }],
+          temperature: 0,
+        });
+        const completion = await whole;
+        return { streamed: await streamed, content: completion.choices[0].message.content, finish: completion.choices[0].finish_reason };
+      },
+      { base: BASE },
+    );
+    expect(chat).toEqual({ streamed: REPLY, content: REPLY, finish: 'stop' });
+  });
+}

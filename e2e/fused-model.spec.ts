@@ -42,6 +42,18 @@ for (const dtype of ['fp32', 'q4'] as const) {
       expect(batched[i].tokens.map((t) => t.id)).toEqual(a.tokens.map((t) => t.id));
       batched[i].tokens.forEach((t, k) => expect(t.logprob).toBeCloseTo(a.tokens[k].logprob, 4));
     }
+    // A prompt that extends a cached one by several tokens: its prefill is a chunk of several positions on top of
+    // a past (GroupQueryAttention's "subsequent prompt"); the same prompt prefilled whole (prompt logprobs reuse
+    // nothing) gives the same tokens and logprobs.
+    const extended = `${PROMPTS[1]} Seven, eight, nine and ten.`;
+    const reused = await generateIn(page, { prompt: extended, maxNewTokens: 12 });
+    expect(reused.finish?.cachedTokens).toBeGreaterThan(10);
+    expect(reused.finish!.inputLength - reused.finish!.cachedTokens).toBeGreaterThan(3);
+    const whole = (await json(page, '/generate', { inputs: extended, parameters: { max_new_tokens: 12, details: true, decoder_input_details: true } }))
+      .body as { details: { tokens: { id: number; logprob: number }[] } };
+    expect(reused.tokens.map((t) => t.id)).toEqual(CHAIN);
+    expect(whole.details.tokens.map((t) => t.id)).toEqual(CHAIN);
+    reused.tokens.forEach((t, k) => expect(t.logprob).toBeCloseTo(whole.details.tokens[k].logprob, 4));
     if (expectedDevice(testInfo) === 'webgpu') return;
 
     const generated = (await json(page, '/generate', { inputs: CHAT, parameters: { max_new_tokens: 20, details: true } })).body as {

@@ -130,7 +130,7 @@ async function loadOrThrow(
   ]);
   // The graph's operators decide how a batch lays out its rows (decode/kv.ts).
   const operators = new Set<string>();
-  for (const graph of cache.graphs.values()) for (const op of await graphOperators(graph)) operators.add(op);
+  for (const graph of cache.takeGraphs().values()) for (const op of await graphOperators(graph)) operators.add(op);
   if (cache.quotaError) emit({ type: 'warning', kind: 'storage_full', message: cache.quotaError.message });
 
   const specialIds = collectSpecialIds(tokenizer);

@@ -49,10 +49,11 @@ export interface WeightCache {
   /** The quota error of this load, if a file could not be stored. */
   readonly quotaError: QuotaError | null;
   /**
-   * The ONNX graph files (`*.onnx`, not their external data) this load read, by URL: the engine
-   * reads their operators (graph-operators.ts). Whole files, downloaded or cached.
+   * The ONNX graph files (`*.onnx`, not their external data) this load read, downloaded or cached,
+   * by URL, for their operators (graph-operators.ts); then forgotten, since `env.customCache` keeps
+   * this object until the next load and a graph with inline weights is the whole model.
    */
-  readonly graphs: ReadonlyMap<string, Blob>;
+  takeGraphs(): Map<string, Blob>;
 }
 
 const isGraphFile = (url: string) => new URL(url, 'file:').pathname.endsWith('.onnx');
@@ -65,7 +66,11 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
   let refusedBytes = 0;
   return {
     hits,
-    graphs,
+    takeGraphs() {
+      const taken = new Map(graphs);
+      graphs.clear();
+      return taken;
+    },
     get quotaError() {
       return quotaError;
     },

@@ -7,12 +7,13 @@
  * (on the model and on the tiny model), time to first token under load over idle, the fifth turn of
  * a chat with prefix reuse over a cold prefill, and on WebGPU the bytes read back per decode step.
  *
- * Last, on WASM, the same batched-vs-alone comparison on a q8 export (`--q8-model`), whose
- * DynamicQuantizeLinear takes its scale over the whole batch.
+ * On WASM, the forward pass alone (transformers.js + onnxruntime, no engine) over 4 rows against 1:
+ * the most batching can gain on this machine. Last, on WASM, the batched-vs-alone comparison on a q8
+ * export (`--q8-model`, whose DynamicQuantizeLinear takes its scale over the whole batch) next to its fp32 one.
  *
  * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs N] [--devices wasm,webgpu]
  *   [--scaling-models /models/inpage-bench/,/models/inpage-tiny/] [--scaling-runs 4]
- *   [--q8-model /models/inpage-qwen3/] [--parts single,scaling,figures,q8] (each part alone: faster to rerun)
+ *   [--q8-model /models/inpage-qwen3/] [--parts single,scaling,forward,figures,q8] (each part alone: faster to rerun)
  */
 import { chromium } from '@playwright/test';
 import { runBench, startPreview } from './preview';
@@ -35,7 +36,7 @@ const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(2);
 const scalingModels = (args.get('scaling-models') ?? `${model},/models/inpage-tiny/`).split(',');
 const scalingRuns = Number(args.get('scaling-runs') ?? 4);
 const q8Model = args.get('q8-model') ?? '/models/inpage-qwen3/';
-const parts = new Set((args.get('parts') ?? 'single,scaling,figures,q8').split(','));
+const parts = new Set((args.get('parts') ?? 'single,scaling,forward,figures,q8').split(','));
 // A long shared start, so that a chat's later turns have much to reuse.
 const chatPrompt = 'The quick brown fox jumps over the lazy dog. '.repeat(8);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -84,10 +85,11 @@ async function main() {
       for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await once(side, run));
     }
     const batching: string[] = [];
-    if (parts.has('scaling') && scalingModels.includes(model)) batching.push(...(await scaling(page, device, model, tokens)));
+    const scales = parts.has('scaling') || parts.has('forward');
+    if (scales && scalingModels.includes(model)) batching.push(...(await scaling(page, device, model, tokens)));
     if (parts.has('figures')) batching.push(...(await batchingFigures(page, device, tokens, engineRuns.length ? summarize(engineRuns).ttftMs : Number.NaN)));
     await page.evaluate(() => window.bench.close());
-    for (const scalingModel of parts.has('scaling') ? scalingModels : []) {
+    for (const scalingModel of scales ? scalingModels : []) {
       if (scalingModel === model) continue;
       await page.evaluate(({ scalingModel, device }) => window.bench.open(scalingModel, device), { scalingModel, device });
       batching.push(...(await scaling(page, device, scalingModel, tokens)));
@@ -143,7 +145,7 @@ async function scaling(page: BenchPage, device: string, name: string, tokens: nu
   // Every run measures every count, one after the other: a machine whose load changes during the
   // benchmark then moves all counts alike, not only those measured while it was busy.
   const runs = new Map<number, { wall: number; decode: number }[]>(counts.map((n) => [n, []]));
-  for (let run = 0; run < scalingRuns; run++) {
+  for (let run = 0; run < (parts.has('scaling') ? scalingRuns : 0); run++) {
     for (const n of counts) {
       runs.get(n)!.push(await page.evaluate(({ run, prompt, tokens, n }) => window.bench.concurrent(run, prompt, tokens, n), { run, prompt, tokens, n }));
     }
@@ -157,7 +159,18 @@ async function scaling(page: BenchPage, device: string, name: string, tokens: nu
     return `${n}×: ${rate.toFixed(0)} (${median(ratios).toFixed(2)}×, runs ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)})`;
   };
   const row = (key: 'wall' | 'decode') => counts.map((n) => figure(n, key)).join(', ');
-  return [`${name}: decode tok/s, all streams decoding: ${row('decode')}`, `${name}: tok/s over wall time, prefills included: ${row('wall')}`];
+  const lines = parts.has('scaling')
+    ? [`${name}: decode tok/s, all streams decoding: ${row('decode')}`, `${name}: tok/s over wall time, prefills included: ${row('wall')}`]
+    : [];
+  // What the runtime itself allows: its forward pass over 4 rows against 1, nothing of the engine
+  // around it. On WASM only: there the cache is in CPU memory between steps, as in the engine.
+  if (device !== 'wasm' || !parts.has('forward')) return lines;
+  const alone = await page.evaluate(() => window.bench.forwardScaling(90, 15));
+  const most = ((4 * alone.one) / alone.four).toFixed(2);
+  lines.push(
+    `${name}: the forward pass alone (90 cached positions): 1 row ${alone.one.toFixed(2)} ms, 4 rows ${alone.four.toFixed(2)} ms: at most ${most}× with 4 streams`,
+  );
+  return lines;
 }
 
 async function batchingFigures(page: BenchPage, device: string, tokens: number, idleTtft: number): Promise<string[]> {

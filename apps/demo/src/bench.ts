@@ -1,4 +1,4 @@
-import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel, type PreTrainedTokenizer } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, DynamicCache, env, type PreTrainedModel, type PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import ortMjsUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.mjs?url';
 import ortWasmUrl from 'onnxruntime-web/ort-wasm-simd-threaded.asyncify.wasm?url';
 import { createEngine, type Dtype, type Engine } from '@inpage/engine';
@@ -220,10 +220,66 @@ async function batchedVsAloneOf(model: string, device: 'wasm' | 'webgpu', dtype:
   }
 }
 
+/**
+ * The forward pass alone, as a decode step of `rows` sequences after `positions` cached ones
+ * (zeros: the values do not change the work), through transformers.js and onnxruntime with
+ * nothing of the engine around it. 1 and 4 rows alternate; medians of `reps` each. Four rows'
+ * tokens per second over one row's is the most any batching of this model can gain here.
+ */
+async function forwardScaling(positions: number, reps: number): Promise<{ one: number; four: number }> {
+  const { lm } = plain!;
+  const config = lm.config as unknown as Record<string, number>;
+  const heads = config.num_key_value_heads ?? config.num_attention_heads;
+  const headDim = config.head_dim ?? config.hidden_size / config.num_attention_heads;
+  const step = async (rows: number) => {
+    const past: Record<string, Tensor> = {};
+    for (let layer = 0; layer < config.num_hidden_layers; layer++) {
+      for (const kind of ['key', 'value']) {
+        past[`past_key_values.${layer}.${kind}`] = new Tensor('float32', new Float32Array(rows * heads * positions * headDim), [
+          rows,
+          heads,
+          positions,
+          headDim,
+        ]);
+      }
+    }
+    const start = performance.now();
+    await lm.forward({
+      input_ids: new Tensor('int64', new BigInt64Array(rows).fill(1n), [rows, 1]),
+      attention_mask: new Tensor('int64', new BigInt64Array(rows * (positions + 1)).fill(1n), [rows, positions + 1]),
+      past_key_values: new DynamicCache(past),
+    });
+    return performance.now() - start;
+  };
+  const one: number[] = [];
+  const four: number[] = [];
+  await step(1);
+  await step(4);
+  for (let r = 0; r < reps; r++) {
+    one.push(await step(1));
+    four.push(await step(4));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+  return { one: median(one), four: median(four) };
+}
+
 /** The engine's scheduler figures (decode steps, bytes read back from the GPU). */
 const stats = () => engine!.batchStats();
 
-const bench = { open, engineOnce, plainOnce, concurrent, ttftUnderLoad, chatTurn5, batchedVsAlone, batchedVsAloneOf, stats, close, ready: true };
+const bench = {
+  open,
+  engineOnce,
+  plainOnce,
+  concurrent,
+  forwardScaling,
+  ttftUnderLoad,
+  chatTurn5,
+  batchedVsAlone,
+  batchedVsAloneOf,
+  stats,
+  close,
+  ready: true,
+};
 declare global {
   interface Window {
     bench: typeof bench;

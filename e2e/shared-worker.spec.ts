@@ -156,6 +156,59 @@ test('a killed engine: the stream fails at once, /health 503 then 200, the other
   expect(two.engineWorkers).toEqual(one.engineWorkers);
 });
 
+test('a tab that leaves takes its waiting requests with it: the shared queue does not serve a closed tab', async ({ context }, testInfo) => {
+  test.skip(expectedDevice(testInfo) === 'webgpu', 'a transport: the device does not matter');
+  const first = await openTab(context);
+  const second = await openTab(context);
+  // The second tab's long stream runs (batches of one); the first tab's request waits behind it.
+  await second.evaluate(async () => {
+    const r = await fetch('/tgi/generate_stream', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: 'A', parameters: { max_new_tokens: 2000 } }),
+    });
+    const reader = r.body!.getReader();
+    const run = { done: false };
+    Object.assign(window, { run, reader });
+    await reader.read();
+    void (async () => {
+      while (!(await reader.read()).done);
+      run.done = true;
+    })();
+  });
+  void first
+    .evaluate((body) => fetch('/tgi/generate', { method: 'POST', headers: { 'content-type': 'application/json' }, body }), HELLO)
+    .catch(() => undefined);
+  const queued = () => second.evaluate(async () => (await (await fetch('/tgi/metrics')).text()).match(/^tgi_queue_size (\d+)/m)?.[1]);
+  await expect.poll(queued).toBe('1');
+  await first.close();
+  // Gone from the queue while the stream still runs: not served in its turn, dropped when its tab left.
+  await expect.poll(queued).toBe('0');
+  expect(await second.evaluate(() => (window as unknown as { run: { done: boolean } }).run.done)).toBe(false);
+});
+
+test('startInpage with a sharedWorker name: each tab patches its own fetch, one engine serves them all', async ({ context }, testInfo) => {
+  test.skip(expectedDevice(testInfo) === 'webgpu', 'a transport: the device does not matter');
+  const tabs: Page[] = [];
+  for (let i = 0; i < 2; i++) {
+    const page = await context.newPage();
+    await page.goto('/harness.html');
+    await page.waitForFunction(() => window.inpage?.ready === true);
+    await page.evaluate(async (model) => {
+      const { engine } = window.inpage.startInpage({ model, baseUrl: `${location.origin}/tgi`, sharedWorker: 'app' });
+      await engine.ready();
+    }, TINY_MODEL);
+    tabs.push(page);
+  }
+  for (const page of tabs) expect(await generate(page)).toBe(`200 ${ANSWER}`);
+  const alive = await engineWorkersAlive(tabs[1]);
+  expect(alive).toEqual(['inpage-engine#shared:app#0:alive']);
+  expect(pageEngineWorkers(tabs)).toBe(0);
+  await tabs[0].close();
+  expect(await generate(tabs[1])).toBe(`200 ${ANSWER}`);
+  expect(await engineWorkersAlive(tabs[1])).toEqual(alive);
+});
+
 test('on WebGPU the default host is the SharedWorker, the engine runs on WebGPU in it, and a lost device moves it to a new one', async ({
   context,
 }, testInfo) => {

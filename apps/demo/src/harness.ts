@@ -1,5 +1,5 @@
 import { createEngine } from '@inpage/engine';
-import { answerServiceWorker, createHandler, hostEngineOnce, installShim } from '@inpage/api-shim';
+import { answerServiceWorker, createHandler, hostEngineOnce, installShim, startInpage } from '@inpage/api-shim';
 import { InferenceClient } from '@huggingface/inference';
 import OpenAI from 'openai';
 
@@ -7,7 +7,17 @@ import OpenAI from 'openai';
  * What scripts and tests reach through `window.inpage` on harness.html: the packages, and the
  * two real clients (unmodified) so tests drive the shim exactly as a user's code would.
  */
-const inpage = { createEngine, createHandler, installShim, answerServiceWorker, hostEngineOnce, OpenAI, InferenceClient, ready: true };
+const inpage = {
+  createEngine,
+  createHandler,
+  installShim,
+  startInpage,
+  answerServiceWorker,
+  hostEngineOnce,
+  OpenAI,
+  InferenceClient,
+  ready: true,
+};
 
 declare global {
   interface Window {

@@ -64,6 +64,7 @@ test('with the engine in a SharedWorker: every demo tab serves from the one engi
   const second = await context.newPage();
   await openDemo(second, '?host=shared-worker');
   for (const page of [first, second]) await expect(page.getByTestId('engine-host')).toContainText('SharedWorker');
+  await expect(second.getByTestId('wasm-threads')).toHaveText('one thread: a SharedWorker is never cross-origin isolated');
   await expect(second.getByRole('button', { name: 'Load' })).toBeEnabled();
   const alive = await engineWorkersAlive(second);
   expect(alive).toHaveLength(1);

@@ -46,10 +46,12 @@ export function mountDevicePanel(root: HTMLElement, topbar: HTMLElement, session
         h('dt', {}, 'WASM threads'),
         h(
           'dd',
-          {},
-          crossOriginIsolated
-            ? `${navigator.hardwareConcurrency} cores available (cross-origin isolated)`
-            : 'one thread: the page is not cross-origin isolated',
+          { 'data-testid': 'wasm-threads' },
+          state.role === 'shared'
+            ? 'one thread: a SharedWorker is never cross-origin isolated'
+            : crossOriginIsolated
+              ? `${navigator.hardwareConcurrency} cores available (cross-origin isolated)`
+              : 'one thread: the page is not cross-origin isolated',
         ),
       ),
       serving?.device === 'wasm' &&

@@ -7,8 +7,9 @@
  * - the worker's memory while decoding, over the weight bytes (the .onnx file's size): the highest of
  *   `performance.measureUserAgentSpecificMemory()` samples taken every 500 ms while tokens stream (JS heap plus
  *   the wasm memory's size: its high-water mark, as a wasm memory never shrinks; the page is cross-origin
- *   isolated), and the renderer process's resident memory (/proc VmRSS, page and worker together) sampled
- *   through the whole run, with its peak (VmHWM, which includes loading);
+ *   isolated), and the renderer process's resident memory (/proc VmRSS, page and worker together) sampled every
+ *   250 ms: the highest sample while loading and while running (prefill and decode), each split into anonymous
+ *   memory (the wasm memory is), file pages and shared memory;
  * - then, in a fresh page (bench.html, as `npm run bench`), the engine's decode tokens/s next to a plain
  *   transformers.js `generate()` on the same model, alternating, with their ratio: whether a slow decode is
  *   the engine's or the runtime's.
@@ -38,8 +39,10 @@ interface Run {
   workerPeak: number;
 }
 
-/** A Linux process's VmRSS or VmHWM in bytes. */
-function procMemory(pid: number, field: 'VmRSS' | 'VmHWM'): number {
+type ProcField = 'VmRSS' | 'RssAnon' | 'RssFile' | 'RssShmem';
+
+/** A field of a Linux process's /proc status, in bytes. */
+function procMemory(pid: number, field: ProcField): number {
   if (!existsSync(`/proc/${pid}/status`)) return 0;
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').match(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm'));
   return line ? Number(line[1]) * 1024 : 0;
@@ -61,9 +64,20 @@ async function main() {
   const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
   // Chromium keeps spare renderers; the page's (which hosts its worker) is the one holding the model.
   const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
-  const rendererMemory = (field: 'VmRSS' | 'VmHWM') => Math.max(...renderers.map((pid) => procMemory(pid, field)));
-  let rssPeak = 0;
-  const rssTimer = setInterval(() => (rssPeak = Math.max(rssPeak, rendererMemory('VmRSS'))), 250);
+  const rendererMemory = (field: ProcField) => Math.max(...renderers.map((pid) => procMemory(pid, field)));
+  // The highest sample while loading and while running, and what it was made of: anonymous memory (the
+  // wasm memory among it), file pages, shared memory.
+  const peaks = { load: { rss: 0, parts: '' }, runs: { rss: 0, parts: '' } };
+  let phase: keyof typeof peaks = 'load';
+  const sampleRss = () => {
+    for (const pid of renderers) {
+      const rss = procMemory(pid, 'VmRSS');
+      if (rss <= peaks[phase].rss) continue;
+      const parts = (['RssAnon', 'RssFile', 'RssShmem'] as const).map((f) => `${f} ${(procMemory(pid, f) / 1e6).toFixed(0)} MB`);
+      peaks[phase] = { rss, parts: parts.join(', ') };
+    }
+  };
+  const rssTimer = setInterval(sampleRss, 250);
 
   const loadStart = performance.now();
   await page.evaluate(async (model) => {
@@ -72,7 +86,8 @@ async function main() {
     (globalThis as unknown as { bigEngine: typeof engine }).bigEngine = engine;
   }, MODEL);
   const loadSeconds = (performance.now() - loadStart) / 1000;
-  const afterLoadRss = rendererMemory('VmRSS');
+  sampleRss();
+  phase = 'runs';
 
   const once = (context: number, newTokens: number, run: number) =>
     page.evaluate(
@@ -123,8 +138,7 @@ async function main() {
     console.log(`  (context ${context} done)`);
   }
   clearInterval(rssTimer);
-  rssPeak = Math.max(rssPeak, rendererMemory('VmRSS'));
-  const hwm = rendererMemory('VmHWM');
+  sampleRss();
   await page.close();
   const versusPlain = plainRuns > 0 ? await engineVersusPlain(browser) : null;
   await browser.close();
@@ -140,8 +154,8 @@ async function main() {
     `  decode tok/s at ${runs[1].context} / at ${runs[0].context} context: ${(runs[1].decodeTokensPerSecond / runs[0].decodeTokensPerSecond).toFixed(2)}`,
   );
   console.log(
-    `  renderer process (page + worker) RSS: after load ${mb(afterLoadRss)}, highest sampled ${mb(rssPeak)} = ${(rssPeak / weightBytes).toFixed(2)}× weights; ` +
-      `VmHWM (loading included) ${mb(hwm)} = ${(hwm / weightBytes).toFixed(2)}×`,
+    `  renderer process (page + worker) RSS, highest sample while prefilling and decoding: ${mb(peaks.runs.rss)} = ${(peaks.runs.rss / weightBytes).toFixed(2)}× weights ` +
+      `(${peaks.runs.parts}); while loading: ${mb(peaks.load.rss)} = ${(peaks.load.rss / weightBytes).toFixed(2)}× (${peaks.load.parts})`,
   );
   if (versusPlain) {
     console.log(

@@ -8,7 +8,7 @@
  *   `performance.measureUserAgentSpecificMemory()` samples taken every 500 ms while tokens stream (JS heap plus
  *   the wasm memory's size: its high-water mark, as a wasm memory never shrinks; the page is cross-origin
  *   isolated), and the renderer process's resident memory (/proc VmRSS, page and worker together) sampled every
- *   250 ms: the highest sample while loading and while running (prefill and decode), each split into anonymous
+ *   250 ms: the highest sample while loading (with the warm-up run) and while running, each split into anonymous
  *   memory (the wasm memory is), file pages and shared memory;
  * - then, in a fresh page (bench.html, as `npm run bench`), the engine's decode tokens/s next to a plain
  *   transformers.js `generate()` on the same model, alternating, with their ratio: whether a slow decode is
@@ -65,7 +65,7 @@ async function main() {
   // Chromium keeps spare renderers; the page's (which hosts its worker) is the one holding the model.
   const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
   const rendererMemory = (field: ProcField) => Math.max(...renderers.map((pid) => procMemory(pid, field)));
-  // The highest sample while loading and while running, and what it was made of: anonymous memory (the
+  // The highest sample while loading (and the warm-up run) and while running, and what it was made of: anonymous memory (the
   // wasm memory among it), file pages, shared memory.
   const peaks = { load: { rss: 0, parts: '' }, runs: { rss: 0, parts: '' } };
   let phase: keyof typeof peaks = 'load';
@@ -86,8 +86,6 @@ async function main() {
     (globalThis as unknown as { bigEngine: typeof engine }).bigEngine = engine;
   }, MODEL);
   const loadSeconds = (performance.now() - loadStart) / 1000;
-  sampleRss();
-  phase = 'runs';
 
   const once = (context: number, newTokens: number, run: number) =>
     page.evaluate(
@@ -132,6 +130,10 @@ async function main() {
     );
 
   await once(contexts[0], 4, 0); // warm-up: first-run allocations and kernel set-up
+  // Its memory samples also collect the garbage of loading (the downloaded model bytes), which a page
+  // would collect at its next major GC: the RSS of the runs is counted from here.
+  sampleRss();
+  phase = 'runs';
   const runs: Run[] = [];
   for (const [i, context] of contexts.entries()) {
     runs.push(await once(context, tokens, i + 1));
@@ -154,8 +156,8 @@ async function main() {
     `  decode tok/s at ${runs[1].context} / at ${runs[0].context} context: ${(runs[1].decodeTokensPerSecond / runs[0].decodeTokensPerSecond).toFixed(2)}`,
   );
   console.log(
-    `  renderer process (page + worker) RSS, highest sample while prefilling and decoding: ${mb(peaks.runs.rss)} = ${(peaks.runs.rss / weightBytes).toFixed(2)}× weights ` +
-      `(${peaks.runs.parts}); while loading: ${mb(peaks.load.rss)} = ${(peaks.load.rss / weightBytes).toFixed(2)}× (${peaks.load.parts})`,
+    `  renderer process (page + worker) RSS, highest sample while prefilling and decoding (after a warm-up run): ${mb(peaks.runs.rss)} = ${(peaks.runs.rss / weightBytes).toFixed(2)}× weights ` +
+      `(${peaks.runs.parts}); while loading and warming up: ${mb(peaks.load.rss)} = ${(peaks.load.rss / weightBytes).toFixed(2)}× (${peaks.load.parts})`,
   );
   if (versusPlain) {
     console.log(

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { expectedDevice, generateIn } from './support/harness';
+import { expectedDevice, generateIn, generateTogether } from './support/harness';
 import { BASE, json, openShim } from './support/shim';
 
 // inpage-qwen3-gqa (packages/engine/tools/test-model/fused-graph.ts): inpage-qwen3's weights, real Qwen3
@@ -34,7 +34,10 @@ for (const dtype of ['fp32', 'q4'] as const) {
     const steps = () => page.evaluate(async () => (await (window as unknown as { engine: PageEngine }).engine.batchStats()).decode.count);
     const before = await steps();
     // Each starts from the keys its alone run left in the prefix cache: cached rows join the ragged batch too.
-    const batched = await Promise.all(PROMPTS.map((prompt) => generateIn(page, { prompt, maxNewTokens: 12 })));
+    const batched = await generateTogether(
+      page,
+      PROMPTS.map((prompt) => ({ prompt, maxNewTokens: 12 })),
+    );
     // They ran as one batch: fewer decode passes than tokens.
     expect((await steps()) - before).toBeLessThan(alone.reduce((n, g) => n + g.tokens.length, 0) / 2);
     for (const [i, a] of alone.entries()) {

@@ -52,35 +52,48 @@ export interface TestRequest {
 }
 
 /** Run one generation in the page through window.engine and collect its events. */
-export function generateIn(page: Page, request: TestRequest): Promise<Generation & { afterAbort: number }> {
-  return page.evaluate(async ({ prompt, maxNewTokens, sampling, stop, topNTokens, grammar, abortAfter }) => {
+export async function generateIn(page: Page, request: TestRequest): Promise<Generation & { afterAbort: number }> {
+  return (await generateTogether(page, [request]))[0];
+}
+
+/**
+ * Run several generations that reach the engine at the same moment (prompts tokenized first), as
+ * concurrent clients would; separate page.evaluate calls can arrive further apart than a short
+ * generation lasts on a loaded machine.
+ */
+export function generateTogether(page: Page, requests: TestRequest[]): Promise<(Generation & { afterAbort: number })[]> {
+  return page.evaluate(async (requests) => {
     const engine = (window as unknown as { engine: ReturnType<typeof window.inpage.createEngine> }).engine;
-    const inputIds = (await engine.tokenize(prompt)).map((t) => t.id);
-    const controller = new AbortController();
-    const out = {
-      text: '',
-      tokens: [] as Generation['tokens'],
-      finish: null as Generation['finish'],
-      error: null as string | null,
-      afterAbort: 0,
-    };
-    try {
-      for await (const event of engine.generate(
-        { inputIds, maxNewTokens, sampling: { doSample: false, ...sampling }, stop, topNTokens, grammar },
-        { signal: controller.signal },
-      )) {
-        if (controller.signal.aborted) out.afterAbort++;
-        if (event.type === 'token') {
-          out.tokens.push(event.token);
-          out.text += event.token.text;
-          if (abortAfter !== undefined && out.tokens.length === abortAfter) controller.abort();
-        } else out.finish = event;
-      }
-    } catch (error) {
-      out.error = `${(error as Error).name}: ${(error as Error).message}`;
-    }
-    return out;
-  }, request);
+    const inputs = await Promise.all(requests.map(async (r) => (await engine.tokenize(r.prompt)).map((t) => t.id)));
+    return Promise.all(
+      requests.map(async ({ maxNewTokens, sampling, stop, topNTokens, grammar, abortAfter }, i) => {
+        const controller = new AbortController();
+        const out = {
+          text: '',
+          tokens: [] as Generation['tokens'],
+          finish: null as Generation['finish'],
+          error: null as string | null,
+          afterAbort: 0,
+        };
+        try {
+          for await (const event of engine.generate(
+            { inputIds: inputs[i], maxNewTokens, sampling: { doSample: false, ...sampling }, stop, topNTokens, grammar },
+            { signal: controller.signal },
+          )) {
+            if (controller.signal.aborted) out.afterAbort++;
+            if (event.type === 'token') {
+              out.tokens.push(event.token);
+              out.text += event.token.text;
+              if (abortAfter !== undefined && out.tokens.length === abortAfter) controller.abort();
+            } else out.finish = event;
+          }
+        } catch (error) {
+          out.error = `${(error as Error).name}: ${(error as Error).message}`;
+        }
+        return out;
+      }),
+    );
+  }, requests);
 }
 
 export async function expectDevice(info: { device: string; deviceReason: string }, testInfo: TestInfo) {

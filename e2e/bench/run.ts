@@ -17,11 +17,22 @@
  */
 import { chromium } from '@playwright/test';
 import { runBench, startPreview } from './preview';
+import { rendererCpuMs } from './thread-cpu';
 
 interface Result {
   ttftMs: number;
   tokensPerSecond: number;
   tokens: number;
+  /** CPU time of the page's threads and workers for the whole generation (null without /proc). */
+  cpuMs?: number | null;
+}
+
+/** `measure`'s result, with the renderer CPU time it took. */
+async function withCpu<T extends object>(measure: () => Promise<T>): Promise<T & { cpuMs: number | null }> {
+  const before = rendererCpuMs();
+  const result = await measure();
+  const after = rendererCpuMs();
+  return { ...result, cpuMs: before === null || after === null ? null : after - before };
 }
 
 const args = new Map<string, string>();
@@ -44,10 +55,12 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 /** Median of the runs after the first (a warm-up: shader compilation, allocator growth). */
 function summarize(results: Result[]): Result {
   const measured = results.length > 1 ? results.slice(1) : results;
+  const cpu = measured.map((r) => r.cpuMs);
   return {
     ttftMs: median(measured.map((r) => r.ttftMs)),
     tokensPerSecond: median(measured.map((r) => r.tokensPerSecond)),
     tokens: measured[0].tokens,
+    cpuMs: cpu.every((ms) => typeof ms === 'number') ? median(cpu as number[]) : null,
   };
 }
 
@@ -82,7 +95,7 @@ async function main() {
       });
     for (let run = 0; run < (parts.has('single') ? runs : 0); run++) {
       const order = run % 2 === 0 ? (['engine', 'plain'] as const) : (['plain', 'engine'] as const);
-      for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await once(side, run));
+      for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await withCpu(() => once(side, run)));
     }
     const batching: string[] = [];
     const scales = parts.has('scaling') || parts.has('forward');
@@ -120,11 +133,14 @@ async function main() {
         plain.ttftMs.toFixed(0),
         String(threads),
         String(runs - 1),
+        engine.cpuMs && plain.cpuMs ? `${engine.cpuMs.toFixed(0)} / ${plain.cpuMs.toFixed(0)}` : '-',
       ]);
     }
     await browser.close();
   }
-  const header = ['device', 'tokens', 'engine tok/s', 'plain tok/s', 'ratio', 'engine TTFT ms', 'plain TTFT ms', 'cores', 'runs'];
+  // CPU: the renderer's threads (page and workers) for one generation, prompt included; far steadier
+  // than tok/s on a machine shared with other work.
+  const header = ['device', 'tokens', 'engine tok/s', 'plain tok/s', 'ratio', 'engine TTFT ms', 'plain TTFT ms', 'cores', 'runs', 'CPU ms engine / plain'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padStart(widths[i])).join('  ');
   console.log(`model ${model}, prompt ${prompt.length} chars; engine and plain runs alternate; medians of the runs after a warm-up`);
@@ -144,10 +160,12 @@ async function scaling(page: BenchPage, device: string, name: string, tokens: nu
   const counts = device === 'wasm' ? [1, 2, 4, 8] : [1, 2, 4];
   // Every run measures every count, one after the other: a machine whose load changes during the
   // benchmark then moves all counts alike, not only those measured while it was busy.
-  const runs = new Map<number, { wall: number; decode: number }[]>(counts.map((n) => [n, []]));
+  const runs = new Map<number, { wall: number; decode: number; cpuMs: number | null }[]>(counts.map((n) => [n, []]));
   for (let run = 0; run < (parts.has('scaling') ? scalingRuns : 0); run++) {
     for (const n of counts) {
-      runs.get(n)!.push(await page.evaluate(({ run, prompt, tokens, n }) => window.bench.concurrent(run, prompt, tokens, n), { run, prompt, tokens, n }));
+      runs
+        .get(n)!
+        .push(await withCpu(() => page.evaluate(({ run, prompt, tokens, n }) => window.bench.concurrent(run, prompt, tokens, n), { run, prompt, tokens, n })));
     }
   }
   // Each ratio pairs a run's n streams with the same run's single stream (measured just before),
@@ -162,6 +180,17 @@ async function scaling(page: BenchPage, device: string, name: string, tokens: nu
   const lines = parts.has('scaling')
     ? [`${name}: decode tok/s, all streams decoding: ${row('decode')}`, `${name}: tok/s over wall time, prefills included: ${row('wall')}`]
     : [];
+  // CPU time per token (page and workers, prefills included), 1 stream's over n streams': what the
+  // wall-time ratio would be on a machine with nothing else running (the engine is CPU-bound on WASM).
+  const cpuPerToken = (n: number) => {
+    const cpu = measured(n).map((r) => r.cpuMs);
+    return cpu.every((ms) => typeof ms === 'number') ? median(cpu as number[]) / (n * tokens) : null;
+  };
+  const one = cpuPerToken(1);
+  if (parts.has('scaling') && one !== null) {
+    const cpuRow = counts.map((n) => `${n}×: ${cpuPerToken(n)!.toFixed(2)} ms (${(one / cpuPerToken(n)!).toFixed(2)}×)`).join(', ');
+    lines.push(`${name}: CPU ms per token, prefills included (1 stream's over n streams'): ${cpuRow}`);
+  }
   // What the runtime itself allows: its forward pass over 4 rows against 1, nothing of the engine
   // around it. On WASM only: there the cache is in CPU memory between steps, as in the engine.
   if (device !== 'wasm' || !parts.has('forward')) return lines;

@@ -30,8 +30,8 @@ beforeAll(async () => {
   Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: dir });
   const tokenizer = await AutoTokenizer.from_pretrained(QWEN3_GQA.name);
   for (const file of ['model.onnx', 'model_q4.onnx']) {
-    const graph = new Blob([await readFile(join(dir, QWEN3_GQA.name, 'onnx', file))]);
-    layouts.set(file, kvLayoutOf(await graphOperators(graph)));
+    const graph = await readFile(join(dir, QWEN3_GQA.name, 'onnx', file));
+    layouts.set(file, kvLayoutOf(graphOperators(graph)));
   }
   const batching = batchingOptions({}, { text: {}, weightBytes: 0, kvBytesPerValue: 4, contextLength: 256 });
   const models = new Map<string, PreTrainedModel>();

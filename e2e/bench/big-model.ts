@@ -8,9 +8,12 @@
  *   `performance.measureUserAgentSpecificMemory()` samples taken every 500 ms while tokens stream (JS heap plus
  *   the wasm memory's size: its high-water mark, as a wasm memory never shrinks; the page is cross-origin
  *   isolated), and the renderer process's resident memory (/proc VmRSS, page and worker together) sampled
- *   through the whole run, with its peak (VmHWM, which includes loading).
+ *   through the whole run, with its peak (VmHWM, which includes loading);
+ * - then, in a fresh page (bench.html, as `npm run bench`), the engine's decode tokens/s next to a plain
+ *   transformers.js `generate()` on the same model, alternating, with their ratio: whether a slow decode is
+ *   the engine's or the runtime's.
  *
- * Usage: tsx e2e/bench/big-model.ts [--tokens 16] [--short 100] [--long 2000] [--port 4187]
+ * Usage: tsx e2e/bench/big-model.ts [--tokens 16] [--short 100] [--long 2000] [--plain-tokens 6] [--plain-runs 3 (0: skip)] [--port 4187]
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { chromium } from '@playwright/test';
@@ -21,6 +24,8 @@ for (let i = 2; i < process.argv.length; i += 2) args.set(process.argv[i].replac
 const tokens = Number(args.get('tokens') ?? 16);
 const contexts = [Number(args.get('short') ?? 100), Number(args.get('long') ?? 2000)];
 const port = Number(args.get('port') ?? 4187);
+const plainTokens = Number(args.get('plain-tokens') ?? 6);
+const plainRuns = Number(args.get('plain-runs') ?? 3);
 const MODEL = 'inpage-qwen-0.5b';
 const weightBytes = statSync(`models/${MODEL}/onnx/model_q4.onnx`).size;
 
@@ -120,6 +125,8 @@ async function main() {
   clearInterval(rssTimer);
   rssPeak = Math.max(rssPeak, rendererMemory('VmRSS'));
   const hwm = rendererMemory('VmHWM');
+  await page.close();
+  const versusPlain = plainRuns > 0 ? await engineVersusPlain(browser) : null;
   await browser.close();
 
   const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
@@ -136,6 +143,40 @@ async function main() {
     `  renderer process (page + worker) RSS: after load ${mb(afterLoadRss)}, highest sampled ${mb(rssPeak)} = ${(rssPeak / weightBytes).toFixed(2)}× weights; ` +
       `VmHWM (loading included) ${mb(hwm)} = ${(hwm / weightBytes).toFixed(2)}×`,
   );
+  if (versusPlain) {
+    console.log(
+      `  decode, engine / plain transformers.js generate() (${versusPlain.tokens} tokens, median of ${plainRuns} alternating runs after a warm-up): ` +
+        `${versusPlain.engine.toFixed(2)} / ${versusPlain.plain.toFixed(2)} tok/s = ${(versusPlain.engine / versusPlain.plain).toFixed(2)}`,
+    );
+  }
+}
+
+/** Decode tokens/s of the engine and of plain `generate()`, loaded side by side in bench.html (see run.ts). */
+async function engineVersusPlain(browser: import('@playwright/test').Browser) {
+  const page = await browser.newPage();
+  page.setDefaultTimeout(0);
+  await page.goto(`http://127.0.0.1:${port}/bench.html`);
+  await page.waitForFunction(() => window.bench?.ready === true);
+  await page.evaluate((model) => window.bench.open(`/models/${model}/`, 'wasm', 'q4'), MODEL);
+  const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(2);
+  const rates = { engine: [] as number[], plain: [] as number[] };
+  let tokens = 0;
+  for (let run = 0; run <= plainRuns; run++) {
+    const order = run % 2 === 0 ? (['engine', 'plain'] as const) : (['plain', 'engine'] as const);
+    for (const side of order) {
+      const result = await page.evaluate(
+        ({ side, run, prompt, plainTokens }) => (side === 'engine' ? window.bench.engineOnce : window.bench.plainOnce)(run, prompt, plainTokens),
+        { side, run, prompt, plainTokens },
+      );
+      // The first run of each is a warm-up.
+      if (run > 0) rates[side].push(result.tokensPerSecond);
+      tokens = result.tokens;
+    }
+  }
+  await page.evaluate(() => window.bench.close());
+  await page.close();
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return { engine: median(rates.engine), plain: median(rates.plain), tokens };
 }
 
 runBench(main);

@@ -28,10 +28,10 @@ function promptOf(run: number, prompt: string): string {
 let engine: Engine | null = null;
 let plain: { lm: PreTrainedModel; tokenizer: PreTrainedTokenizer } | null = null;
 
-async function open(model: string, device: 'wasm' | 'webgpu'): Promise<void> {
+async function open(model: string, device: 'wasm' | 'webgpu', dtype: Dtype = 'fp32'): Promise<void> {
   engine = createEngine();
-  await engine.load({ model, device, dtype: 'fp32' });
-  plain = await loadPlain(model, device);
+  await engine.load({ model, device, dtype });
+  plain = await loadPlain(model, device, dtype);
 }
 
 async function close(): Promise<void> {
@@ -54,7 +54,7 @@ async function engineOnce(run: number, prompt: string, tokens: number): Promise<
   return { ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count };
 }
 
-async function loadPlain(model: string, device: 'wasm' | 'webgpu') {
+async function loadPlain(model: string, device: 'wasm' | 'webgpu', dtype: Dtype) {
   const url = new URL(model, location.href);
   const cut = url.pathname.replace(/\/$/, '').lastIndexOf('/');
   Object.assign(env, {
@@ -66,7 +66,10 @@ async function loadPlain(model: string, device: 'wasm' | 'webgpu') {
   if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { mjs: new URL(ortMjsUrl, location.href).href, wasm: new URL(ortWasmUrl, location.href).href };
   const id = url.pathname.replace(/\/$/, '').slice(cut + 1);
   const tokenizer = await AutoTokenizer.from_pretrained(id);
-  const lm: PreTrainedModel = await AutoModelForCausalLM.from_pretrained(id, { device, dtype: 'fp32' });
+  const lm: PreTrainedModel = await AutoModelForCausalLM.from_pretrained(id, {
+    device,
+    dtype: dtype === 'auto' ? undefined : (dtype as 'fp32'),
+  });
   return { lm, tokenizer };
 }
 

@@ -22,6 +22,7 @@ import { EngineError, type EngineErrorKind, isEngineError } from '../protocol/er
 import { chooseDevice } from './device';
 import { runtimeFailure } from './runtime-failure';
 import { resolveSource } from './source';
+import { leanSessions } from './session-create';
 import { openWeightCache } from './weight-cache';
 import { graphOperators } from './graph-operators';
 import { kvLayoutOf } from '../decode/kv';
@@ -82,6 +83,7 @@ async function loadOrThrow(
     useWasmCache: false,
   });
   if (env.backends.onnx.wasm) env.backends.onnx.wasm.wasmPaths = { ...wasmPaths };
+  leanSessions();
 
   const choice = await chooseDevice(options.device);
   emit({ type: 'device', device: choice.device, reason: choice.reason });

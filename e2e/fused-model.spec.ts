@@ -4,7 +4,8 @@ import { BASE, json, openShim } from './support/shim';
 
 // inpage-qwen3-gqa (packages/engine/tools/test-model/fused-graph.ts): inpage-qwen3's weights, real Qwen3
 // tokenizer and template in the graph onnxruntime-genai's model builder writes: GroupQueryAttention with RoPE
-// inside (per-row lengths from the attention mask), SkipSimplifiedLayerNormalization, MatMulNBits in q4.
+// inside (per-row lengths from the attention mask), SkipSimplifiedLayerNormalization; q4: MatMulNBits, and RoPE in
+// RotaryEmbedding nodes fed the position_ids the engine gives each row.
 // Greedy output: `<think>Hmm</think>\n\nHello world!<|im_end|>`. GroupQueryAttention reads each row's length
 // from the mask, so the engine batches such models in a ragged layout; concurrent requests must decode exactly
 // what they decode alone. WASM runs both files, with /info and chat; WebGPU runs fp32, where its own

@@ -24,7 +24,7 @@ import { runtimeFailure } from './runtime-failure';
 import { resolveSource } from './source';
 import { leanSessions } from './session-create';
 import { openWeightCache } from './weight-cache';
-import { graphOperators } from './graph-operators';
+import { modelOperators } from './graph-operators';
 import { kvLayoutOf } from '../decode/kv';
 
 export interface LoadedModel {
@@ -128,9 +128,6 @@ async function loadOrThrow(
       return loadWith(fallback);
     }),
   ]);
-  // The graph's operators decide how a batch lays out its rows (decode/kv.ts).
-  const operators = new Set<string>();
-  for (const graph of cache.takeGraphs().values()) for (const op of await graphOperators(graph)) operators.add(op);
   if (cache.quotaError) emit({ type: 'warning', kind: 'storage_full', message: cache.quotaError.message });
 
   const specialIds = collectSpecialIds(tokenizer);
@@ -162,7 +159,8 @@ async function loadOrThrow(
     hasChatTemplate: template.length > 0,
     templateUsesTools: /\btools\b/.test(template),
     batching,
-    kvLayout: kvLayoutOf(operators),
+    // The graph's operators decide how a batch lays out its rows (decode/kv.ts).
+    kvLayout: kvLayoutOf(modelOperators((model as unknown as { sessions: Record<string, object> }).sessions)),
   };
   return { model, tokenizer, info, eosIds, specialIds, batching };
 }

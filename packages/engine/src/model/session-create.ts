@@ -1,5 +1,6 @@
 import { InferenceSession } from 'onnxruntime-web/webgpu';
 import { moveWeightsOutOfGraph } from './external-weights';
+import { graphOperators, recordOperators } from './graph-operators';
 import { addLogitsToKeep } from './logits-to-keep';
 import { splitWideMatMulNBits } from './split-matmul-nbits';
 
@@ -16,7 +17,8 @@ let installed = false;
  * - a decoder without a `num_logits_to_keep` input gets one (logits-to-keep.ts), so a prefill makes
  *   only the logits it reads;
  * - on WASM, MatMulNBits nodes whose float32 scratch would be large are split (split-matmul-nbits.ts).
- * transformers.js offers no hook between fetching a model and creating its session, so this wraps
+ * It also records the graph's operators for the session (graph-operators.ts). transformers.js
+ * offers no hook between fetching a model and creating its session, so this wraps
  * `InferenceSession.create` of the onnxruntime-web build it imports (the same module instance in one
  * bundle; if a bundler split them, nothing changes but the memory). Idempotent.
  */
@@ -27,13 +29,22 @@ export function leanSessions(): void {
   const wrapped = (...args: unknown[]): Promise<InferenceSession> => {
     const [model, options] = args as [unknown, InferenceSession.SessionOptions | undefined];
     if (!(model instanceof Uint8Array) || args.length > 2) return create(...args);
+    const operators = graphOperators(model);
+    return createLean(args, model, options).then((session) => {
+      recordOperators(session, operators);
+      return session;
+    });
+  };
+  const createLean = (args: unknown[], model: Uint8Array, options: InferenceSession.SessionOptions | undefined) => {
     const external = moveWeightsOutOfGraph(model, OWN_BYTES);
     // From here on the graph is small: its weights are external (the model's own bytes, or its .onnx_data).
     let graph = external ?? model;
     graph = addLogitsToKeep(graph) ?? graph;
     if (onCpu(options)) graph = splitWideMatMulNBits(graph) ?? graph;
     if (graph === model) return create(...args);
-    const externalData = external ? [...(options?.externalData ?? []), { path: OWN_BYTES, data: model }] : options?.externalData;
+    const externalData = external
+      ? [...(options?.externalData ?? []), { path: OWN_BYTES, data: model }]
+      : options?.externalData;
     return create(graph, { ...options, externalData });
   };
   InferenceSession.create = wrapped as typeof InferenceSession.create;

@@ -46,23 +46,6 @@ describe('weight cache', () => {
     expect(await second.match('https://x/m/b.bin')).toBeUndefined();
   });
 
-  it('keeps the ONNX graph files a load read, downloaded or cached, for their operators', async () => {
-    const store = freshStore();
-    const first = openWeightCache('m/', store);
-    await first.put('https://x/m/onnx/model_q4.onnx', file(7));
-    await first.put('https://x/m/onnx/model_q4.onnx_data', file(9));
-    await first.put('https://x/m/config.json', file(2));
-    expect([...first.takeGraphs().keys()]).toEqual(['https://x/m/onnx/model_q4.onnx']);
-    // Taken once: the cache, which transformers.js keeps, holds no model bytes after the load.
-    expect(first.takeGraphs().size).toBe(0);
-    const second = openWeightCache('m/', store);
-    await second.match('https://x/m/onnx/model_q4.onnx_data');
-    await second.match('https://x/m/onnx/model_q4.onnx');
-    expect([...second.takeGraphs()].map(([url, blob]) => [url, blob.size])).toEqual([
-      ['https://x/m/onnx/model_q4.onnx', 7],
-    ]);
-  });
-
   it('does not store a download cut short', async () => {
     const cache = openWeightCache('m/', freshStore());
     await cache.put('https://x/m/a.bin', file(10, 20));

@@ -48,29 +48,15 @@ export interface WeightCache {
   readonly hits: ReadonlySet<string>;
   /** The quota error of this load, if a file could not be stored. */
   readonly quotaError: QuotaError | null;
-  /**
-   * The ONNX graph files (`*.onnx`, not their external data) this load read, downloaded or cached,
-   * by URL, for their operators (graph-operators.ts); then forgotten, since `env.customCache` keeps
-   * this object until the next load and a graph with inline weights is the whole model.
-   */
-  takeGraphs(): Map<string, Blob>;
 }
-
-const isGraphFile = (url: string) => new URL(url, 'file:').pathname.endsWith('.onnx');
 
 export function openWeightCache(modelId: string, store: UseStore = defaultStore()): WeightCache {
   const hits = new Set<string>();
   const stored = new Set<string>();
-  const graphs = new Map<string, Blob>();
   let quotaError: QuotaError | null = null;
   let refusedBytes = 0;
   return {
     hits,
-    takeGraphs() {
-      const taken = new Map(graphs);
-      graphs.clear();
-      return taken;
-    },
     get quotaError() {
       return quotaError;
     },
@@ -82,7 +68,6 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
         return undefined;
       }
       if (!stored.has(url)) hits.add(url);
-      if (isGraphFile(url)) graphs.set(url, entry.blob);
       return new Response(entry.blob, {
         headers: { 'content-type': entry.contentType, 'content-length': String(entry.size) },
       });
@@ -92,7 +77,6 @@ export function openWeightCache(modelId: string, store: UseStore = defaultStore(
       const announced = Number(response.headers.get('content-length') ?? blob.size);
       // transformers.js passes the bytes it read with their own length; a mismatch means a cut download.
       if (blob.size !== announced) return;
-      if (isGraphFile(url)) graphs.set(url, blob);
       const entry: CachedFile = {
         url,
         modelId,

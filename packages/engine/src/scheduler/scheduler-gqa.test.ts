@@ -8,7 +8,7 @@
 import { readFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AutoModelForCausalLM, AutoTokenizer, env } from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chainIds, QWEN3_GQA, tokenizerFiles } from '../../tools/test-model/real-vocab';
 import { ensureModel } from '../../tools/test-model/write-model';
@@ -20,8 +20,8 @@ import type { KvLayout, ModelInfo, TokenEvent } from '../protocol/types';
 import { Scheduler } from './scheduler';
 
 let dir: string;
-let layout: KvLayout;
-let serving: (layout: KvLayout) => ServingModel;
+const layouts = new Map<string, KvLayout>();
+let serving: (dtype: 'fp32' | 'q4', layout: KvLayout) => Promise<ServingModel>;
 const chain = chainIds(QWEN3_GQA, JSON.parse(tokenizerFiles(QWEN3_GQA).json.toString()));
 
 beforeAll(async () => {
@@ -29,12 +29,16 @@ beforeAll(async () => {
   await ensureModel(QWEN3_GQA, dir);
   Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: dir });
   const tokenizer = await AutoTokenizer.from_pretrained(QWEN3_GQA.name);
-  const model = await AutoModelForCausalLM.from_pretrained(QWEN3_GQA.name, { dtype: 'fp32' });
-  const graph = new Blob([await readFile(join(dir, QWEN3_GQA.name, 'onnx/model.onnx'))]);
-  layout = kvLayoutOf(await graphOperators(graph));
+  for (const file of ['model.onnx', 'model_q4.onnx']) {
+    const graph = await readFile(join(dir, QWEN3_GQA.name, 'onnx', file));
+    layouts.set(file, kvLayoutOf(graphOperators(graph)));
+  }
   const batching = batchingOptions({}, { text: {}, weightBytes: 0, kvBytesPerValue: 4, contextLength: 256 });
-  serving = (kvLayout) =>
-    withPrefixCache({
+  const models = new Map<string, PreTrainedModel>();
+  serving = async (dtype, kvLayout) => {
+    const model = models.get(dtype) ?? (await AutoModelForCausalLM.from_pretrained(QWEN3_GQA.name, { dtype }));
+    models.set(dtype, model);
+    return withPrefixCache({
       model,
       tokenizer,
       eosIds: new Set([chain.at(-1)!]),
@@ -42,6 +46,7 @@ beforeAll(async () => {
       info: { vocabSize: QWEN3_GQA.vocabSize, kvLayout } as ModelInfo,
       batching,
     });
+  };
 }, 120_000);
 
 afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -76,31 +81,36 @@ const prompts = [
 ];
 
 describe('a GroupQueryAttention model', () => {
-  it('is recognized from its graph', () => {
-    expect(layout).toBe('ragged');
+  it('is recognized from its graph (both files)', () => {
+    expect([...layouts.values()]).toEqual(['ragged', 'ragged']);
   });
 
-  it('gives every request the same tokens and logprobs batched as alone', async () => {
-    const loaded = serving(layout);
-    const alone: Outcome[] = [];
-    for (const prompt of prompts) {
+  // fp32: RoPE inside GroupQueryAttention; q4: RotaryEmbedding nodes, fed the position_ids the engine gives.
+  it.each(['fp32', 'q4'] as const)(
+    'gives every request the same tokens and logprobs batched as alone (%s)',
+    async (dtype) => {
+      const loaded = await serving(dtype, 'ragged');
+      const alone: Outcome[] = [];
+      for (const prompt of prompts) {
+        loaded.prefixes.clear();
+        alone.push(await run(new Scheduler(), loaded, prompt));
+      }
+      expect(alone[0].ids).toEqual(chain);
+      expect(alone[3].ids).toEqual(chain.slice(1));
       loaded.prefixes.clear();
-      alone.push(await run(new Scheduler(), loaded, prompt));
-    }
-    expect(alone[0].ids).toEqual(chain);
-    expect(alone[3].ids).toEqual(chain.slice(1));
-    loaded.prefixes.clear();
-    const scheduler = new Scheduler();
-    const batched = await Promise.all(prompts.map((prompt) => run(scheduler, loaded, prompt)));
-    for (const [i, a] of alone.entries()) {
-      expect(batched[i].ids).toEqual(a.ids);
-      batched[i].logprobs.forEach((lp, k) => expect(lp).toBeCloseTo(a.logprobs[k], 4));
-    }
-    expect(scheduler.takeStats().decode.count).toBeLessThan(alone.reduce((n, a) => n + a.ids.length, 0));
-  }, 120_000);
+      const scheduler = new Scheduler();
+      const batched = await Promise.all(prompts.map((prompt) => run(scheduler, loaded, prompt)));
+      for (const [i, a] of alone.entries()) {
+        expect(batched[i].ids).toEqual(a.ids);
+        batched[i].logprobs.forEach((lp, k) => expect(lp).toBeCloseTo(a.logprobs[k], 4));
+      }
+      expect(scheduler.takeStats().decode.count).toBeLessThan(alone.reduce((n, a) => n + a.ids.length, 0));
+    },
+    120_000,
+  );
 
   it('computes other logprobs in a left-padded batch (why the layout matters)', async () => {
-    const loaded = serving('left-padded');
+    const loaded = await serving('fp32', 'left-padded');
     loaded.prefixes.clear();
     const alone = await run(new Scheduler(), loaded, prompts[0]);
     loaded.prefixes.clear();

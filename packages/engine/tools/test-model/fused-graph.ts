@@ -11,6 +11,8 @@
  *   between two Reshapes), `SkipSimplifiedLayerNormalization` (residual add + RMSNorm, the sum as output 3)
  *   for every later norm;
  * - q, k and v as one packed `qkv_proj` MatMul split in three (the builder's layout when q/k norm is present);
+ * - or, with `rotary: 'node'`, its DirectML layout: RoPE in `RotaryEmbedding` nodes fed by a `position_ids`
+ *   input, q, k and v as separate MatMuls;
  * - with q4, every MatMul as `MatMulNBits` (quantize.ts), as the builder's int4 precision.
  * IR 10, opsets '' 21 and com.microsoft 1, as the builder's.
  */
@@ -32,6 +34,12 @@ export interface FusedGraphOptions {
   tiedEmbeddings?: boolean;
   /** Every linear layer (lm_head included) as 4-bit MatMulNBits. */
   quantize?: 'q4';
+  /**
+   * Where RoPE runs: inside GroupQueryAttention (`do_rotary`, no position_ids input: the builder's layout
+   * for CPU, CUDA and WebGPU), or in `RotaryEmbedding` nodes fed by a `position_ids` input, with q, k
+   * and v as separate MatMuls (its layout for DirectML, where GQA's rotary is not supported).
+   */
+  rotary?: 'attention' | 'node';
 }
 
 export function buildFusedOnnxModel(
@@ -88,10 +96,43 @@ export function buildFusedOnnxModel(
   const cosCache = g.weight('cos_cache', [spec.maxPositions, invFreq.length], cos);
   const sinCache = g.weight('sin_cache', [spec.maxPositions, invFreq.length], sin);
 
+  const rotaryNode = options.rotary === 'node';
+  /** RoPE over [B, S, heads · headDim] (heads and head size read from the width and the caches). */
+  const rotate = (x: string) =>
+    node(
+      'RotaryEmbedding',
+      [x, 'position_ids', cosCache, sinCache],
+      [`/RotaryEmbedding_${g.nodes.length}`],
+      [intAttr('interleaved', 0), intAttr('num_heads', 0), intAttr('rotary_embedding_dim', 0)],
+      'com.microsoft',
+    )[0];
   const embedTable = g.weight('model.embed_tokens.weight', [vocab, h], weights.embed);
   const embedded = g.op('Gather', [embedTable, 'input_ids']);
   const pastInputs: onnxProto.onnx.IValueInfoProto[] = [];
   const presentOutputs: onnxProto.onnx.IValueInfoProto[] = [];
+  /** One packed qkv_proj MatMul, split in three (the builder's layout where GQA's input may be packed). */
+  const packedQkv = (hn: string, p: string, i: number, layer: ModelWeights['layers'][number]) => {
+    const width = qSize + 2 * kvSize;
+    const packed = new Float32Array(h * width);
+    for (let r = 0; r < h; r++) {
+      packed.set(layer.q.subarray(r * qSize, (r + 1) * qSize), r * width);
+      packed.set(layer.k.subarray(r * kvSize, (r + 1) * kvSize), r * width + qSize);
+      packed.set(layer.v.subarray(r * kvSize, (r + 1) * kvSize), r * width + qSize + kvSize);
+    }
+    const qkv = matmul(hn, `${p}.attn.qkv_proj.weight`, packed, h, width);
+    const split = `/model/layers.${i}/attn/qkv_proj/Split`;
+    return node(
+      'Split',
+      [qkv, g.ints(qSize, kvSize, kvSize)],
+      [0, 1, 2].map((n) => `${split}/output_${n}`),
+      [intAttr('axis', -1)],
+    );
+  };
+  const separateQkv = (hn: string, p: string, layer: ModelWeights['layers'][number]) => [
+    matmul(hn, `${p}.attn.q_proj.weight`, layer.q, h, qSize),
+    matmul(hn, `${p}.attn.k_proj.weight`, layer.k, h, kvSize),
+    matmul(hn, `${p}.attn.v_proj.weight`, layer.v, h, kvSize),
+  ];
   let residual = embedded;
   let pending: string | null = null; // the last block's output, not yet added to the residual
   weights.layers.forEach((layer, i) => {
@@ -102,22 +143,7 @@ export function buildFusedOnnxModel(
     else
       [hn, , , residual] = skipNorm(residual, pending, inputNorm, `/model/layers.${i}/input_layernorm/SkipLayerNorm`);
 
-    // Packed q, k, v projection, split in three.
-    const packed = new Float32Array(h * (qSize + 2 * kvSize));
-    for (let r = 0; r < h; r++) {
-      packed.set(layer.q.subarray(r * qSize, (r + 1) * qSize), r * (qSize + 2 * kvSize));
-      packed.set(layer.k.subarray(r * kvSize, (r + 1) * kvSize), r * (qSize + 2 * kvSize) + qSize);
-      packed.set(layer.v.subarray(r * kvSize, (r + 1) * kvSize), r * (qSize + 2 * kvSize) + qSize + kvSize);
-    }
-    const qkv = matmul(hn, `${p}.attn.qkv_proj.weight`, packed, h, qSize + 2 * kvSize);
-    const split = `/model/layers.${i}/attn/qkv_proj/Split`;
-    let [q, k] = node(
-      'Split',
-      [qkv, g.ints(qSize, kvSize, kvSize)],
-      [0, 1, 2].map((n) => `${split}/output_${n}`),
-      [intAttr('axis', -1)],
-    );
-    const v = `${split}/output_2`;
+    let [q, k, v] = rotaryNode ? separateQkv(hn, p, layer) : packedQkv(hn, p, i, layer);
     if (options.qkNorm) {
       // Over each head: [B, S, N·H] → [B, S·N, H] → norm → [B, S, N·H].
       const headNorm = (x: string, name: string, data: Float32Array, width: number) =>
@@ -128,6 +154,7 @@ export function buildFusedOnnxModel(
       q = headNorm(q, `${p}.attn.q_norm.layernorm.weight`, layer.qNorm!, qSize);
       k = headNorm(k, `${p}.attn.k_norm.layernorm.weight`, layer.kNorm!, kvSize);
     }
+    if (rotaryNode) [q, k] = [rotate(q), rotate(k)];
     for (const kind of ['key', 'value'] as const) {
       pastInputs.push(
         valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]),
@@ -138,7 +165,16 @@ export function buildFusedOnnxModel(
     }
     const [attention] = node(
       'GroupQueryAttention',
-      [q, k, v, `past_key_values.${i}.key`, `past_key_values.${i}.value`, seqlensK, totalLength, cosCache, sinCache],
+      [
+        q,
+        k,
+        v,
+        `past_key_values.${i}.key`,
+        `past_key_values.${i}.value`,
+        seqlensK,
+        totalLength,
+        ...(rotaryNode ? [] : [cosCache, sinCache]),
+      ],
       [`/model/layers.${i}/attn/GroupQueryAttention/output_0`, `present.${i}.key`, `present.${i}.value`],
       [
         intAttr('num_heads', numHeads),
@@ -146,7 +182,7 @@ export function buildFusedOnnxModel(
         floatAttr('scale', 1 / Math.sqrt(headDim)),
         intAttr('local_window_size', -1),
         floatAttr('softcap', 0),
-        intAttr('do_rotary', 1),
+        intAttr('do_rotary', rotaryNode ? 0 : 1),
         intAttr('rotary_interleaved', 0),
       ],
       'com.microsoft',
@@ -190,6 +226,7 @@ export function buildFusedOnnxModel(
       input: [
         valueInfo('input_ids', INT64, ['batch_size', 'sequence_length']),
         valueInfo('attention_mask', INT64, ['batch_size', 'total_sequence_length']),
+        ...(rotaryNode ? [valueInfo('position_ids', INT64, ['batch_size', 'sequence_length'])] : []),
         ...pastInputs,
       ],
       output: [valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],

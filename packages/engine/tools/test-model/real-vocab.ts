@@ -72,9 +72,10 @@ export const QWEN3: RealVocabSpec = {
 };
 
 /**
- * inpage-qwen3's weights, tokenizer and chain in the graph of onnxruntime-genai's model builder
- * (GroupQueryAttention with RoPE inside, SkipSimplifiedLayerNormalization, packed qkv_proj; MatMulNBits in q4),
- * as the builder-made q4/fp32 exports of Qwen and Llama models are: the same greedy output as inpage-qwen3.
+ * inpage-qwen3's weights, tokenizer and chain in the graph of onnxruntime-genai's model builder, as the
+ * builder-made exports of Qwen and Llama models are (fused-graph.ts): fp32 with RoPE inside
+ * GroupQueryAttention and a packed qkv_proj; q4 (MatMulNBits) with RotaryEmbedding nodes and a position_ids
+ * input. The same greedy output as inpage-qwen3.
  */
 export const QWEN3_GQA: RealVocabSpec = {
   ...QWEN3,
@@ -271,9 +272,11 @@ export function generateRealVocabFiles(spec: RealVocabSpec): Map<string, Uint8Ar
     if (spec.fused) {
       const quantize = dtype === 'q4' ? 'q4' : undefined;
       if (dtype !== 'fp32' && !quantize) throw new Error(`${spec.name}: no fused ${dtype} graph`);
+      // The q4 file takes the builder's other layout (RotaryEmbedding nodes, a position_ids input).
+      const rotary = quantize ? 'node' : 'attention';
       out.set(
         `onnx/${DTYPE_FILES[dtype]}`,
-        buildFusedOnnxModel(spec, weights, { qkNorm: true, tiedEmbeddings: true, quantize }),
+        buildFusedOnnxModel(spec, weights, { qkNorm: true, tiedEmbeddings: true, quantize, rotary }),
       );
       continue;
     }

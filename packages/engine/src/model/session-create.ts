@@ -29,25 +29,43 @@ export function leanSessions(): void {
   const wrapped = (...args: unknown[]): Promise<InferenceSession> => {
     const [model, options] = args as [unknown, InferenceSession.SessionOptions | undefined];
     if (!(model instanceof Uint8Array) || args.length > 2) return create(...args);
-    const operators = graphOperators(model);
-    return createLean(args, model, options).then((session) => {
+    const operators = operatorsOrNone(model);
+    const lean = leanGraph(model, options);
+    // The rewrites are an optimisation: a graph onnxruntime refuses after them (an operator or a
+    // layout these readers did not foresee) is created as it came, and fails only if that fails too.
+    const created = lean ? create(lean.graph, lean.options).catch(() => create(...args)) : create(...args);
+    return created.then((session) => {
       recordOperators(session, operators);
       return session;
     });
   };
-  const createLean = (args: unknown[], model: Uint8Array, options: InferenceSession.SessionOptions | undefined) => {
-    const external = moveWeightsOutOfGraph(model, OWN_BYTES);
-    // From here on the graph is small: its weights are external (the model's own bytes, or its .onnx_data).
-    let graph = external ?? model;
-    graph = addLogitsToKeep(graph) ?? graph;
-    if (onCpu(options)) graph = splitWideMatMulNBits(graph) ?? graph;
-    if (graph === model) return create(...args);
-    const externalData = external
-      ? [...(options?.externalData ?? []), { path: OWN_BYTES, data: model }]
-      : options?.externalData;
-    return create(graph, { ...options, externalData });
-  };
   InferenceSession.create = wrapped as typeof InferenceSession.create;
+}
+
+/** The model rewritten as described above, with the options that mount its own bytes; null when nothing changes. */
+function leanGraph(
+  model: Uint8Array,
+  options: InferenceSession.SessionOptions | undefined,
+): { graph: Uint8Array; options: InferenceSession.SessionOptions } | null {
+  const external = moveWeightsOutOfGraph(model, OWN_BYTES);
+  // From here on the graph is small: its weights are external (the model's own bytes, or its .onnx_data).
+  let graph = external ?? model;
+  graph = addLogitsToKeep(graph) ?? graph;
+  if (onCpu(options)) graph = splitWideMatMulNBits(graph) ?? graph;
+  if (graph === model) return null;
+  const externalData = external
+    ? [...(options?.externalData ?? []), { path: OWN_BYTES, data: model }]
+    : options?.externalData;
+  return { graph, options: { ...options, externalData } };
+}
+
+/** The graph's operators; none known when its bytes are not a model this reader understands. */
+function operatorsOrNone(model: Uint8Array): Set<string> {
+  try {
+    return graphOperators(model);
+  } catch {
+    return new Set();
+  }
 }
 
 /** Whether a session runs on onnxruntime-web's CPU (WASM) execution provider only (its default). */

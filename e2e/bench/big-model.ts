@@ -64,7 +64,6 @@ async function main() {
   const { processInfo } = (await cdp.send('SystemInfo.getProcessInfo')) as { processInfo: { type: string; id: number }[] };
   // Chromium keeps spare renderers; the page's (which hosts its worker) is the one holding the model.
   const renderers = processInfo.filter((p) => p.type === 'renderer').map((p) => p.id);
-  const rendererMemory = (field: ProcField) => Math.max(...renderers.map((pid) => procMemory(pid, field)));
   // The highest sample while loading (and the warm-up run) and while running, and what it was made of: anonymous memory (the
   // wasm memory among it), file pages, shared memory.
   const peaks = { load: { rss: 0, parts: '' }, runs: { rss: 0, parts: '' } };

@@ -47,7 +47,8 @@ export function moveWeightsOutOfGraph(model: Uint8Array, location: string): Uint
       }
       const graph = new Writer();
       for (const g of fields(model, field.payloadStart, field.end)) {
-        const tensor = g.number === GRAPH.initializer && g.wireType === WIRE_BYTES ? externalTensor(model, g, location) : null;
+        const tensor =
+          g.number === GRAPH.initializer && g.wireType === WIRE_BYTES ? externalTensor(model, g, location) : null;
         if (tensor) {
           graph.bytes(GRAPH.initializer, tensor);
           moved++;

@@ -25,7 +25,12 @@ async function logits(model: Uint8Array, keep?: bigint): Promise<{ data: Float32
     const pastType = session.inputMetadata.find((m) => m.name.startsWith('past_key_values'));
     for (const name of session.inputNames.filter((name) => name.startsWith('past_key_values'))) {
       const type = pastType?.isTensor && pastType.type === 'float16' ? 'float16' : 'float32';
-      feeds[name] = new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [1, QWEN3.numKvHeads, 0, QWEN3.headDim]);
+      feeds[name] = new ort.Tensor(type, type === 'float16' ? new Uint16Array(0) : new Float32Array(0), [
+        1,
+        QWEN3.numKvHeads,
+        0,
+        QWEN3.headDim,
+      ]);
     }
     const out = (await session.run(feeds)).logits;
     const data = out.type === 'float16' ? Float32Array.from(out.data as Uint16Array) : (out.data as Float32Array);

@@ -84,7 +84,10 @@ export function addLogitsToKeep(model: Uint8Array): Uint8Array | null {
     const producer = (output: string) => nodes.find((n) => n.outputs.includes(output));
     let head = producer('logits');
     if (head?.opType === 'Cast' && head.domain === '') head = producer(head.inputs[0]);
-    const isMatMul = head && ((head.opType === 'MatMul' && head.domain === '') || (head.opType === 'MatMulNBits' && head.domain === 'com.microsoft'));
+    const isMatMul =
+      head &&
+      ((head.opType === 'MatMul' && head.domain === '') ||
+        (head.opType === 'MatMulNBits' && head.domain === 'com.microsoft'));
     if (!head || !isMatMul) return null;
 
     const keep1d = `${PREFIX}/1d`;
@@ -113,7 +116,10 @@ export function addLogitsToKeep(model: Uint8Array): Uint8Array | null {
       g.bytes(GRAPH.initializer, int64Constant(`${PREFIX}/axis`, 1n));
       // A scalar int64 input (a tensor type with an empty shape).
       const scalar = new Writer().varint(TENSOR_TYPE_ELEM, INT64).bytes(TENSOR_TYPE_SHAPE, new Writer());
-      g.bytes(GRAPH.input, new Writer().string(VALUE_INFO.name, INPUT).bytes(VALUE_INFO.type, new Writer().bytes(TYPE_TENSOR, scalar)));
+      g.bytes(
+        GRAPH.input,
+        new Writer().string(VALUE_INFO.name, INPUT).bytes(VALUE_INFO.type, new Writer().bytes(TYPE_TENSOR, scalar)),
+      );
       out.bytes(MODEL.graph, g);
     }
     return out.finish();

@@ -76,7 +76,8 @@ export function parseExternalTensor(bytes: Uint8Array, field: Field): ExternalTe
     }
   }
   const location = entries.get('location');
-  if (location === undefined || !entries.has('offset') || !entries.has('length') || tensor.name === undefined) return null;
+  if (location === undefined || !entries.has('offset') || !entries.has('length') || tensor.name === undefined)
+    return null;
   return {
     ...tensor,
     name: tensor.name,
@@ -88,7 +89,14 @@ export function parseExternalTensor(bytes: Uint8Array, field: Field): ExternalTe
 }
 
 /** An initializer whose bytes are `length` bytes at `offset` of the external file `location`. */
-export function externalTensor(name: string, dims: number[], dataType: number, location: string, offset: number, length: number): Writer {
+export function externalTensor(
+  name: string,
+  dims: number[],
+  dataType: number,
+  location: string,
+  offset: number,
+  length: number,
+): Writer {
   const w = new Writer();
   for (const d of dims) w.varint(TENSOR.dims, d);
   w.varint(TENSOR.dataType, dataType).string(TENSOR.name, name);

@@ -31,7 +31,8 @@ async function logits(model: Uint8Array, weights?: Uint8Array): Promise<Float32A
 
 describe('splitWideMatMulNBits', () => {
   const external = moveWeightsOutOfGraph(q4, 'weights')!;
-  const opCount = (model: Uint8Array, op: string) => onnx.ModelProto.decode(model).graph!.node!.filter((n) => n.opType === op).length;
+  const opCount = (model: Uint8Array, op: string) =>
+    onnx.ModelProto.decode(model).graph!.node!.filter((n) => n.opType === op).length;
 
   it('splits every MatMulNBits whose float32 scratch exceeds the bound into slices of the same weights, with the same logits bit for bit', async () => {
     // The fixture is small: with a 4 MiB bound its lm_head (vocabulary 151,936) is the node to split.

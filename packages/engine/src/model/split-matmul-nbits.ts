@@ -41,7 +41,12 @@ interface Split {
   weights: Map<number, ExternalTensor>;
 }
 
-function plan(node: OnnxNode, initializers: Map<string, ExternalTensor>, uses: Map<string, number>, scratchBytes: number): Split | null {
+function plan(
+  node: OnnxNode,
+  initializers: Map<string, ExternalTensor>,
+  uses: Map<string, number>,
+  scratchBytes: number,
+): Split | null {
   if (node.opType !== 'MatMulNBits' || node.domain !== 'com.microsoft') return null;
   const k = node.ints.get('K');
   const n = node.ints.get('N');
@@ -57,7 +62,10 @@ function plan(node: OnnxNode, initializers: Map<string, ExternalTensor>, uses: M
   if (!weights.has(B)) return null;
   const rows = Math.max(1, Math.floor(scratchBytes / (k * 4)));
   const count = Math.ceil(n / rows);
-  const parts = Array.from({ length: count }, (_, i) => Math.floor((n * (i + 1)) / count) - Math.floor((n * i) / count));
+  const parts = Array.from(
+    { length: count },
+    (_, i) => Math.floor((n * (i + 1)) / count) - Math.floor((n * i) / count),
+  );
   return { node, parts, weights };
 }
 
@@ -74,7 +82,9 @@ function write(bytes: Uint8Array, split: Split, nodes: Writer[], initializers: W
       const name = `${tensor.name}/inpage_part${i}`;
       const rowBytes = tensor.length / n;
       const dims = [(tensor.dims[0] / n) * rows, ...tensor.dims.slice(1)];
-      initializers.push(externalTensor(name, dims, tensor.dataType, tensor.location, tensor.offset + start * rowBytes, rows * rowBytes));
+      initializers.push(
+        externalTensor(name, dims, tensor.dataType, tensor.location, tensor.offset + start * rowBytes, rows * rowBytes),
+      );
       inputs[index] = name;
     }
     const partOutput = `${output}/inpage_part${i}`;

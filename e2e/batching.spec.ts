@@ -1,5 +1,5 @@
 import { expect, type Page, test } from '@playwright/test';
-import { generateIn, openEngine, type TestRequest } from './support/harness';
+import { generateIn, generateTogether, openEngine, type TestRequest } from './support/harness';
 import { call, json, openShim, sseData } from './support/shim';
 
 // Continuous batching through the real worker, scheduler and test model: a request's tokens are the
@@ -28,7 +28,7 @@ test.describe('continuous batching', () => {
     expect(alone[3].finish?.finishReason).toBe('stop_sequence');
     expect(alone[5].finish?.generatedText).toMatch(/^[0-9]{3}[a-c]+$/);
     const before = await decodeSteps(page);
-    const batched = await Promise.all(CASES.map((request) => generateIn(page, request)));
+    const batched = await generateTogether(page, CASES);
     // They ran together: fewer decode passes than the longest alone run plus one per request.
     expect((await decodeSteps(page)) - before).toBeLessThan(alone.reduce((n, r) => n + r.tokens.length, 0) / 2);
     for (const [i, a] of alone.entries()) {
@@ -43,9 +43,9 @@ test.describe('continuous batching', () => {
   test('aborting one sequence of a batch leaves the others unchanged', async ({ page }) => {
     await openEngine(page);
     const reference = await generateIn(page, { prompt: 'A', maxNewTokens: 16 });
-    const [victim, other] = await Promise.all([
-      generateIn(page, { prompt: 'B', maxNewTokens: 16, abortAfter: 3 }),
-      generateIn(page, { prompt: 'A', maxNewTokens: 16 }),
+    const [victim, other] = await generateTogether(page, [
+      { prompt: 'B', maxNewTokens: 16, abortAfter: 3 },
+      { prompt: 'A', maxNewTokens: 16 },
     ]);
     expect(victim.error).toMatch(/^AbortError/);
     expect(victim.afterAbort).toBe(0);

@@ -1,33 +1,15 @@
 import { onnx } from 'onnx-proto';
-import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
+
+import { generateRealVocabFiles, QWEN3 } from '../../tools/test-model/real-vocab';
+import { promptLogits } from '../testing/prompt-logits';
+import { moveWeightsOutOfGraph } from './external-weights';
 
 /** Byte equality as a boolean: a failing toEqual on megabytes would print (and build) a huge diff. */
 const same = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
-import { generateRealVocabFiles, QWEN3 } from '../../tools/test-model/real-vocab';
-import { moveWeightsOutOfGraph } from './external-weights';
 
 const files = generateRealVocabFiles(QWEN3);
 const bytes = (file: string) => files.get(file) as Uint8Array;
-
-/** Greedy-free check: every logit of a 3-token prompt, from a session on `model` with `options`. */
-async function logits(model: Uint8Array, options: ort.InferenceSession.SessionOptions = {}): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], ...options });
-  try {
-    const ids = [11n, 22n, 33n];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, 3]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(3).fill(1n), [1, 3]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 2n]), [1, 3]),
-    };
-    for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values'))) {
-      feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, QWEN3.numKvHeads, 0, QWEN3.headDim]);
-    }
-    return (await session.run(feeds)).logits.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
 
 describe('moveWeightsOutOfGraph', () => {
   it('points every large initializer at its own bytes in the original file, and keeps everything else', () => {
@@ -62,8 +44,8 @@ describe('moveWeightsOutOfGraph', () => {
       const model = bytes(file);
       const graph = moveWeightsOutOfGraph(model, 'weights')!;
       expect(graph.byteLength).toBeLessThan(model.byteLength / 4);
-      const inPlace = await logits(graph, { externalData: [{ path: 'weights', data: model }] });
-      const direct = await logits(model);
+      const inPlace = await promptLogits(graph, model);
+      const direct = await promptLogits(model);
       expect(same(new Uint8Array(inPlace.buffer), new Uint8Array(direct.buffer))).toBe(true);
     }
   });

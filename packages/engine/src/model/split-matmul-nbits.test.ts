@@ -1,33 +1,12 @@
 import { onnx } from 'onnx-proto';
-import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { generateRealVocabFiles, QWEN3 } from '../../tools/test-model/real-vocab';
+import { promptLogits } from '../testing/prompt-logits';
 import { moveWeightsOutOfGraph } from './external-weights';
 import { splitWideMatMulNBits } from './split-matmul-nbits';
 
 const files = generateRealVocabFiles(QWEN3);
 const q4 = files.get('onnx/model_q4.onnx') as Uint8Array;
-
-async function logits(model: Uint8Array, weights?: Uint8Array): Promise<Float32Array> {
-  const session = await ort.InferenceSession.create(model, {
-    executionProviders: ['wasm'],
-    ...(weights && { externalData: [{ path: 'weights', data: weights }] }),
-  });
-  try {
-    const ids = [11n, 22n, 33n];
-    const feeds: Record<string, ort.Tensor> = {
-      input_ids: new ort.Tensor('int64', BigInt64Array.from(ids), [1, 3]),
-      attention_mask: new ort.Tensor('int64', new BigInt64Array(3).fill(1n), [1, 3]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from([0n, 1n, 2n]), [1, 3]),
-    };
-    for (const name of session.inputNames.filter((n) => n.startsWith('past_key_values'))) {
-      feeds[name] = new ort.Tensor('float32', new Float32Array(0), [1, QWEN3.numKvHeads, 0, QWEN3.headDim]);
-    }
-    return (await session.run(feeds)).logits.data as Float32Array;
-  } finally {
-    await session.release();
-  }
-}
 
 describe('splitWideMatMulNBits', () => {
   const external = moveWeightsOutOfGraph(q4, 'weights')!;
@@ -44,8 +23,8 @@ describe('splitWideMatMulNBits', () => {
     const names = onnx.ModelProto.decode(split).graph!.initializer!.map((t) => t.name!);
     expect(names).not.toContain('lm_head.weight_Q4');
     expect(names.filter((n) => n.startsWith('lm_head.weight_Q4/inpage_part')).length).toBeGreaterThan(2);
-    const expected = await logits(q4);
-    const got = await logits(split, q4);
+    const expected = await promptLogits(q4);
+    const got = await promptLogits(split, q4);
     expect(Buffer.compare(new Uint8Array(got.buffer), new Uint8Array(expected.buffer))).toBe(0);
   });
 

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
-import { expectedDevice } from './support/harness';
+import { expectedDevice, skipWithoutShaderF16 } from './support/harness';
 import { BASE, json } from './support/shim';
 import { recordModelRequests } from './support/requests';
 import { ABC } from './support/tools';
@@ -63,14 +63,7 @@ interface Generated {
 for (const dtype of ['fp32', 'fp16', 'q4', 'q4f16', 'q8'] as const) {
   test(`Qwen3's vocabulary and template, ${dtype} (${FILES[dtype]})`, async ({ page }, testInfo) => {
     test.setTimeout(300_000);
-    if (dtype.endsWith('16') && expectedDevice(testInfo) === 'webgpu') {
-      await page.goto('/harness.html');
-      const f16 = await page.evaluate(async () => {
-        const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
-        return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
-      });
-      test.skip(!f16, "the WebGPU adapter has no 'shader-f16' (SwiftShader has none), so float16 tensors cannot run on it");
-    }
+    if (dtype.endsWith('16')) await skipWithoutShaderF16(page, testInfo);
     const { info, files } = await openModel(page, MODEL, dtype);
     expect(info).toMatchObject({
       modelType: 'qwen3',

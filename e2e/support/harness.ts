@@ -1,4 +1,4 @@
-import { expect, type Page, type TestInfo } from '@playwright/test';
+import { expect, type Page, test, type TestInfo } from '@playwright/test';
 
 /** The device a project must end up on (playwright.config.ts metadata). */
 export function expectedDevice(testInfo: TestInfo): 'webgpu' | 'wasm' {
@@ -6,6 +6,20 @@ export function expectedDevice(testInfo: TestInfo): 'webgpu' | 'wasm' {
 }
 
 export const TINY_MODEL = '/models/inpage-tiny/';
+
+/**
+ * On the WebGPU project, skip a float16 model's test when the adapter lacks 'shader-f16' (SwiftShader has none):
+ * its float16 tensors cannot run there. Where the adapter has it, and on WASM, the test runs.
+ */
+export async function skipWithoutShaderF16(page: Page, testInfo: TestInfo) {
+  if (expectedDevice(testInfo) !== 'webgpu') return;
+  await page.goto('/harness.html');
+  const f16 = await page.evaluate(async () => {
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ features: Set<string> } | null> } }).gpu;
+    return (await gpu?.requestAdapter())?.features.has('shader-f16') ?? false;
+  });
+  test.skip(!f16, "the WebGPU adapter has no 'shader-f16' (SwiftShader has none), so float16 tensors cannot run on it");
+}
 
 /**
  * Open harness.html (the packages on window.inpage) and load the built-in model into

@@ -15,7 +15,7 @@ export interface ShimSetup {
   /** The engine's batching options (e.g. `{ maxBatchSize: 1 }`: requests wait while one runs). */
   batching?: { maxBatchSize?: number };
   /** The weights to load (default: the model's own choice). */
-  dtype?: 'fp32' | 'q4';
+  dtype?: NonNullable<Parameters<typeof window.inpage.createEngine>[0]>['dtype'];
 }
 
 /**

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedModel } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainIds, QWEN3_GQA, tokenizerFiles } from '../../tools/test-model/real-vocab';
+import { chainIds, DTYPE_FILES, type FixtureDtype, QWEN3_GQA, tokenizerFiles } from '../../tools/test-model/real-vocab';
 import { ensureModel } from '../../tools/test-model/write-model';
 import { kvLayoutOf } from '../decode/kv';
 import { type ServingModel, withPrefixCache } from '../decode/prefix-cache';
@@ -21,7 +21,7 @@ import { Scheduler } from './scheduler';
 
 let dir: string;
 const layouts = new Map<string, KvLayout>();
-let serving: (dtype: 'fp32' | 'q4', layout: KvLayout) => Promise<ServingModel>;
+let serving: (dtype: FixtureDtype, layout: KvLayout) => Promise<ServingModel>;
 const chain = chainIds(QWEN3_GQA, JSON.parse(tokenizerFiles(QWEN3_GQA).json.toString()));
 
 beforeAll(async () => {
@@ -29,7 +29,7 @@ beforeAll(async () => {
   await ensureModel(QWEN3_GQA, dir);
   Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: dir });
   const tokenizer = await AutoTokenizer.from_pretrained(QWEN3_GQA.name);
-  for (const file of ['model.onnx', 'model_q4.onnx']) {
+  for (const file of QWEN3_GQA.dtypes.map((dtype) => DTYPE_FILES[dtype])) {
     const graph = await readFile(join(dir, QWEN3_GQA.name, 'onnx', file));
     layouts.set(file, kvLayoutOf(graphOperators(graph)));
   }
@@ -81,12 +81,13 @@ const prompts = [
 ];
 
 describe('a GroupQueryAttention model', () => {
-  it('is recognized from its graph (both files)', () => {
-    expect([...layouts.values()]).toEqual(['ragged', 'ragged']);
+  it('is recognized from its graph (every file)', () => {
+    expect([...layouts.values()]).toEqual(QWEN3_GQA.dtypes.map(() => 'ragged'));
   });
 
-  // fp32: RoPE inside GroupQueryAttention; q4: RotaryEmbedding nodes, fed the position_ids the engine gives.
-  it.each(['fp32', 'q4'] as const)(
+  // fp32: RoPE inside GroupQueryAttention; q4: RotaryEmbedding nodes, fed the position_ids the engine gives;
+  // fp16 and q4f16: fp32's graph in float16 (float16 KV cache, Uint16Array rows).
+  it.each(QWEN3_GQA.dtypes)(
     'gives every request the same tokens and logprobs batched as alone (%s)',
     async (dtype) => {
       const loaded = await serving(dtype, 'ragged');

@@ -22,7 +22,7 @@ import { GraphBuilder, intAttr, intsAttr, matMulNBits, transpose, valueInfo } fr
 import { ropeInvFreq, type ModelWeights } from './weights';
 
 const { onnx } = onnxProto;
-const { FLOAT, INT32, INT64 } = onnx.TensorProto.DataType;
+const { FLOAT, FLOAT16, INT32, INT64 } = onnx.TensorProto.DataType;
 type Attribute = onnxProto.onnx.IAttributeProto;
 
 const floatAttr = (name: string, f: number): Attribute => ({ name, type: onnx.AttributeProto.AttributeType.FLOAT, f });
@@ -40,6 +40,12 @@ export interface FusedGraphOptions {
    * and v as separate MatMuls (its layout for DirectML, where GQA's rotary is not supported).
    */
   rotary?: 'attention' | 'node';
+  /**
+   * The builder's io_dtype float16 (its fp16 precision, and int4 for the GPU execution providers): every
+   * weight (MatMulNBits scales included), the cos/sin caches, the KV cache, the logits and every activation
+   * in float16, computed in float16; no Cast.
+   */
+  fp16?: boolean;
 }
 
 export function buildFusedOnnxModel(
@@ -47,7 +53,8 @@ export function buildFusedOnnxModel(
   weights: ModelWeights,
   options: FusedGraphOptions = {},
 ): Uint8Array {
-  const g = new GraphBuilder();
+  const g = new GraphBuilder(options.fp16 ? 'fp16' : 'fp32');
+  const io = options.fp16 ? FLOAT16 : FLOAT;
   const { hiddenSize: h, numHeads, numKvHeads: kvHeads, headDim, intermediateSize: inter, vocabSize: vocab } = spec;
   const qSize = numHeads * headDim;
   const kvSize = kvHeads * headDim;
@@ -157,10 +164,10 @@ export function buildFusedOnnxModel(
     if (rotaryNode) [q, k] = [rotate(q), rotate(k)];
     for (const kind of ['key', 'value'] as const) {
       pastInputs.push(
-        valueInfo(`past_key_values.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'past_sequence_length', headDim]),
+        valueInfo(`past_key_values.${i}.${kind}`, io, ['batch_size', kvHeads, 'past_sequence_length', headDim]),
       );
       presentOutputs.push(
-        valueInfo(`present.${i}.${kind}`, FLOAT, ['batch_size', kvHeads, 'total_sequence_length', headDim]),
+        valueInfo(`present.${i}.${kind}`, io, ['batch_size', kvHeads, 'total_sequence_length', headDim]),
       );
     }
     const [attention] = node(
@@ -229,7 +236,7 @@ export function buildFusedOnnxModel(
         ...(rotaryNode ? [valueInfo('position_ids', INT64, ['batch_size', 'sequence_length'])] : []),
         ...pastInputs,
       ],
-      output: [valueInfo('logits', FLOAT, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],
+      output: [valueInfo('logits', io, ['batch_size', 'sequence_length', vocab]), ...presentOutputs],
     },
   }).finish();
 }

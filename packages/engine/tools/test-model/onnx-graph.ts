@@ -38,8 +38,11 @@ export class GraphBuilder {
   readonly initializers: onnxProto.onnx.ITensorProto[] = [];
   private readonly constants = new Map<string, string>();
 
-  /** With `fp16`, weights are stored as float16 and cast to float32 where used. */
-  constructor(private readonly fp16 = false) {}
+  /**
+   * How `weight()` stores weights: float32; float16 cast to float32 where used ('fp16-cast': the arithmetic
+   * stays float32); or float16 used as they are ('fp16': the arithmetic is float16 too).
+   */
+  constructor(private readonly storage: 'fp32' | 'fp16-cast' | 'fp16' = 'fp32') {}
 
   op(
     opType: string,
@@ -53,10 +56,10 @@ export class GraphBuilder {
 
   /** Float32 weights; the bytes are shared with `data`, not copied (little-endian, as ONNX raw_data requires). */
   weight(name: string, dims: number[], data: Float32Array): string {
-    if (this.fp16) {
+    if (this.storage !== 'fp32') {
       const half = toFloat16(data);
       this.initializers.push({ name, dims, dataType: FLOAT16, rawData: new Uint8Array(half.buffer) });
-      return this.op('Cast', [name], [intAttr('to', FLOAT)]);
+      return this.storage === 'fp16' ? name : this.op('Cast', [name], [intAttr('to', FLOAT)]);
     }
     this.initializers.push({
       name,
@@ -166,7 +169,7 @@ export function buildOnnxModelWithExternalData(
 function buildModelProto(spec: Dimensions, weights: ModelWeights, options: GraphOptions): onnxProto.onnx.IModelProto {
   if (new Uint8Array(Uint16Array.of(1).buffer)[0] !== 1)
     throw new Error('ONNX raw_data is little-endian; this machine is not');
-  const g = new GraphBuilder(options.fp16);
+  const g = new GraphBuilder(options.fp16 ? 'fp16-cast' : 'fp32');
   const io = options.fp16 ? FLOAT16 : FLOAT;
   /** Graph inputs and outputs are float16 with fp16; inside, everything is float32. */
   const fromIo = (name: string) => (options.fp16 ? g.op('Cast', [name], [intAttr('to', FLOAT)]) : name);

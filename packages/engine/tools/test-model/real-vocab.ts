@@ -80,7 +80,7 @@ export const QWEN3: RealVocabSpec = {
 export const QWEN3_GQA: RealVocabSpec = {
   ...QWEN3,
   name: 'inpage-qwen3-gqa',
-  dtypes: ['fp32', 'q4'],
+  dtypes: ['fp32', 'fp16', 'q4', 'q4f16'],
   fused: true,
 };
 
@@ -270,13 +270,15 @@ export function generateRealVocabFiles(spec: RealVocabSpec): Map<string, Uint8Ar
   if (spec.fused) out.set('genai_config.json', json(genaiConfig(spec, chain, tokenizer)));
   for (const dtype of spec.dtypes) {
     if (spec.fused) {
-      const quantize = dtype === 'q4' ? 'q4' : undefined;
-      if (dtype !== 'fp32' && !quantize) throw new Error(`${spec.name}: no fused ${dtype} graph`);
-      // The q4 file takes the builder's other layout (RotaryEmbedding nodes, a position_ids input).
-      const rotary = quantize ? 'node' : 'attention';
+      if (dtype === 'q8') throw new Error(`${spec.name}: no fused ${dtype} graph`);
+      const quantize = dtype.startsWith('q4') ? 'q4' : undefined;
+      // The q4 file takes the builder's DirectML layout (RotaryEmbedding nodes, a position_ids input); the
+      // others its CPU/WebGPU one, float16 throughout in fp16 and q4f16 (its fp16 and GPU int4 exports).
+      const rotary = dtype === 'q4' ? 'node' : 'attention';
+      const fp16 = dtype.endsWith('16');
       out.set(
         `onnx/${DTYPE_FILES[dtype]}`,
-        buildFusedOnnxModel(spec, weights, { qkNorm: true, tiedEmbeddings: true, quantize, rotary }),
+        buildFusedOnnxModel(spec, weights, { qkNorm: true, tiedEmbeddings: true, quantize, rotary, fp16 }),
       );
       continue;
     }

@@ -13,7 +13,10 @@
  * - q, k and v as one packed `qkv_proj` MatMul split in three (the builder's layout when q/k norm is present);
  * - or, with `rotary: 'node'`, its DirectML layout: RoPE in `RotaryEmbedding` nodes fed by a `position_ids`
  *   input, q, k and v as separate MatMuls;
- * - with q4, every MatMul as `MatMulNBits` (quantize.ts), as the builder's int4 precision.
+ * - with q4, every MatMul as `MatMulNBits` (quantize.ts), as the builder's int4 precision;
+ * - with fp16, its io_dtype float16 (fp16 precision, and int4 for CUDA/DirectML/WebGPU): weights, MatMulNBits
+ *   scales, cos/sin caches, KV cache, logits and all arithmetic in float16, with no Cast (Qwen3 keeps its
+ *   norms in io_dtype: layernorm_attrs.cast.use_fp32 is off).
  * IR 10, opsets '' 21 and com.microsoft 1, as the builder's.
  */
 import onnxProto from 'onnx-proto';

@@ -6,9 +6,9 @@ export interface CatalogueEntry {
   id: string;
   name: string;
   dtype: Dtype;
-  /** Download size: the sum of `files` when the entry lists them, else approximate. */
+  /** Download size in bytes: the sum of `files` when the entry lists them. */
   sizeBytes: number;
-  /** Files transformers.js requests for this dtype, with their sizes as the hub lists them (see catalogue.json). */
+  /** Files transformers.js requests for this dtype, with their sizes in bytes (exact or as the hub lists them: see catalogue.json). */
   files?: Record<string, number>;
   parameters: string;
   note: string;

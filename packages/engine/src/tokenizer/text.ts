@@ -1,14 +1,14 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from '../protocol/errors';
 import type { ChatTemplateOptions, TemplateMessage, TokenSpan } from '../protocol/types';
-import { tokenSpans, type PieceScheme } from './byte-offsets';
+import { tokenSpans, type PieceScheme, type SpacePrefix } from './byte-offsets';
 
 /** Tokenize with TGI's byte offsets (see byte-offsets.ts). */
 export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecialTokens: boolean): TokenSpan[] {
   const encoding = tokenizer._tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
   const added = tokenizer._tokenizer.get_added_tokens_decoder();
   const pieces = encoding.ids.map((id, i) => ({ id, piece: encoding.tokens[i], added: added.has(id) }));
-  return tokenSpans(text, pieces, pieceScheme(tokenizer));
+  return tokenSpans(text, pieces, pieceScheme(tokenizer), spacePrefix(tokenizer));
 }
 
 /** How this tokenizer's vocabulary spells bytes, read from its decoder/pre-tokenizer config. */
@@ -17,6 +17,28 @@ export function pieceScheme(tokenizer: PreTrainedTokenizer): PieceScheme {
   if (json.includes('"ByteLevel"')) return 'byte-level';
   if (json.includes('"Metaspace"') || json.includes('\u2581')) return 'metaspace';
   return 'plain';
+}
+
+interface TokenizerStep {
+  type?: string;
+  prepend?: string;
+  prepend_scheme?: string;
+  add_prefix_space?: boolean;
+  normalizers?: TokenizerStep[];
+  pretokenizers?: TokenizerStep[];
+}
+
+/** Where this tokenizer writes a "▁" of its own before the text, read from its normalizer and pre-tokenizer. */
+export function spacePrefix(tokenizer: PreTrainedTokenizer): SpacePrefix {
+  const steps = (step: TokenizerStep | null | undefined): TokenizerStep[] =>
+    step ? [step, ...(step.normalizers ?? step.pretokenizers ?? []).flatMap(steps)] : [];
+  const json = tokenizer._tokenizerJSON as { normalizer?: TokenizerStep; pre_tokenizer?: TokenizerStep } | undefined;
+  if (steps(json?.normalizer).some((s) => s.type === 'Prepend' && s.prepend === '\u2581')) return 'prepend';
+  const metaspace = steps(json?.pre_tokenizer).find((s) => s.type === 'Metaspace');
+  if (!metaspace) return 'never';
+  // Older files say add_prefix_space instead of prepend_scheme.
+  const scheme = metaspace.prepend_scheme ?? (metaspace.add_prefix_space === false ? 'never' : 'always');
+  return scheme === 'first' || scheme === 'always' ? scheme : 'never';
 }
 
 /**

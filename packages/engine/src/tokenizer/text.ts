@@ -19,6 +19,19 @@ export function pieceScheme(tokenizer: PreTrainedTokenizer): PieceScheme {
   return 'plain';
 }
 
+/**
+ * The generated text as TGI returns it (its `decode_token` over the prompt's last id and the generated ones,
+ * special tokens skipped): what the generated ids add to the prompt's last one. Decoded alone, the first
+ * token would lose what only context gives it, e.g. a SentencePiece decoder strips its leading space
+ * (Llama 2's "▁Hello" → "Hello"), which streaming keeps.
+ */
+export function generatedText(tokenizer: PreTrainedTokenizer, prompt: readonly number[], generated: number[]): string {
+  const context = prompt.slice(-1);
+  const options = { skip_special_tokens: true };
+  const before = tokenizer.decode(context, options);
+  return tokenizer.decode([...context, ...generated], options).slice(before.length);
+}
+
 interface TokenizerStep {
   type?: string;
   prepend?: string;

@@ -239,8 +239,9 @@ test("Llama 2's SentencePiece vocabulary and [INST] template: spaces, byte fallb
   });
   const prompt = '[INST] Hi [/INST]';
   const parameters = { max_new_tokens: 12, details: true, decoder_input_details: true };
-  const generated = (await json(page, '/generate', { inputs: prompt, parameters })).body as Generated & {
-    details: { prefill: { id: number; text: string }[]; tokens: { text: string }[] };
+  const generated = (await json(page, '/generate', { inputs: prompt, parameters })).body as {
+    generated_text: string;
+    details: { finish_reason: string; prefill: { id: number; text: string }[]; tokens: { id: number; text: string }[] };
   };
   // The first token keeps its space, as streamed (TGI decodes it after the prompt's last token).
   expect(generated.generated_text).toBe(LLAMA2_ANSWER);

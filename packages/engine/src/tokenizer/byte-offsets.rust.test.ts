@@ -1,6 +1,7 @@
 /**
  * /tokenize offsets on real vocabularies, checked against the Rust tokenizer that TGI uses (the npm
- * `tokenizers` package, its Node binding). transformers.js does the tokenizing, as in the engine.
+ * `tokenizers` package, its Node binding), loaded as TGI loads it. transformers.js does the tokenizing, as
+ * in the engine.
  */
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -69,6 +70,43 @@ const TOKENIZERS: [string, () => string][] = [
   ['llama2, Metaspace prepending always', () => metaspaceVariant('always')],
 ];
 
+/**
+ * tokenizer.json as TGI's router loads it: for a LlamaTokenizer(Fast) it replaces the post-processor with
+ * BOS (add_bos_token, default true) + text + EOS (add_eos_token, default false). Returns the file's path.
+ */
+function asTgiLoadsIt(folder: string): string {
+  const config = JSON.parse(readFileSync(`${folder}/tokenizer_config.json`, 'utf8'));
+  if (config.tokenizer_class !== 'LlamaTokenizer' && config.tokenizer_class !== 'LlamaTokenizerFast') {
+    return `${folder}/tokenizer.json`;
+  }
+  const json = JSON.parse(readFileSync(`${folder}/tokenizer.json`, 'utf8'));
+  const ids = new Map<string, number>(json.added_tokens.map((t: { content: string; id: number }) => [t.content, t.id]));
+  const tokens = [
+    ...((config.add_bos_token ?? true) ? [config.bos_token] : []),
+    ...((config.add_eos_token ?? false) ? [config.eos_token] : []),
+  ].map((token: string | { content: string }) => (typeof token === 'string' ? token : token.content));
+  const bos = (config.add_bos_token ?? true) ? [tokens[0]] : [];
+  const eos = (config.add_eos_token ?? false) ? [tokens.at(-1)!] : [];
+  const special = (token: string, typeId: number) => ({ SpecialToken: { id: token, type_id: typeId } });
+  const sequence = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
+  json.post_processor = {
+    type: 'TemplateProcessing',
+    single: [...bos.map((t) => special(t, 0)), sequence('A', 0), ...eos.map((t) => special(t, 0))],
+    pair: [
+      ...bos.map((t) => special(t, 0)),
+      sequence('A', 0),
+      ...eos.map((t) => special(t, 0)),
+      ...bos.map((t) => special(t, 1)),
+      sequence('B', 1),
+      ...eos.map((t) => special(t, 1)),
+    ],
+    special_tokens: Object.fromEntries(tokens.map((t) => [t, { id: t, ids: [ids.get(t)], tokens: [t] }])),
+  };
+  const path = join(mkdtempSync(join(tmpdir(), 'inpage-tgi-tokenizer-')), 'tokenizer.json');
+  writeFileSync(path, JSON.stringify(json));
+  return path;
+}
+
 for (const [name, tokenizerFolder] of TOKENIZERS) {
   describe(`tokenize offsets match the Rust tokenizer: ${name}`, () => {
     let ours: PreTrainedTokenizer;
@@ -77,7 +115,7 @@ for (const [name, tokenizerFolder] of TOKENIZERS) {
       const folder = tokenizerFolder();
       Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: `${dirname(folder)}/` });
       ours = await AutoTokenizer.from_pretrained(basename(folder));
-      rust = tokenizers.Tokenizer.fromFile(`${folder}/tokenizer.json`);
+      rust = tokenizers.Tokenizer.fromFile(asTgiLoadsIt(folder));
     }, 60_000);
 
     it.each(TEXTS)('%s', async (text) => {

@@ -1,14 +1,33 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from '../protocol/errors';
 import type { ChatTemplateOptions, TemplateMessage, TokenSpan } from '../protocol/types';
-import { tokenSpans, type PieceScheme, type SpacePrefix } from './byte-offsets';
+import { type Piece, tokenSpans, type PieceScheme, type SpacePrefix } from './byte-offsets';
 
-/** Tokenize with TGI's byte offsets (see byte-offsets.ts). */
+/** Tokenize with TGI's byte offsets (see byte-offsets.ts) and TGI's special tokens (see `llamaSpecialTokens`). */
 export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecialTokens: boolean): TokenSpan[] {
-  const encoding = tokenizer._tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+  const around = llamaSpecialTokens(tokenizer);
+  const encoding = tokenizer._tokenizer.encode(text, { add_special_tokens: addSpecialTokens && !around });
   const added = tokenizer._tokenizer.get_added_tokens_decoder();
-  const pieces = encoding.ids.map((id, i) => ({ id, piece: encoding.tokens[i], added: added.has(id) }));
+  let pieces: Piece[] = encoding.ids.map((id, i) => ({ id, piece: encoding.tokens[i], added: added.has(id) }));
+  if (addSpecialTokens && around) pieces = [...around.before, ...pieces, ...around.after];
   return tokenSpans(text, pieces, pieceScheme(tokenizer), spacePrefix(tokenizer));
+}
+
+/**
+ * TGI's router replaces the post-processor of a LlamaTokenizer(Fast), as transformers' LlamaTokenizerFast
+ * does: BOS when `add_bos_token` (default true), EOS when `add_eos_token` (default false), whatever
+ * tokenizer.json says. DeepSeek-V3's tokenizer.json adds no BOS, but TGI does; transformers.js follows
+ * tokenizer.json. Null for other tokenizer classes.
+ */
+function llamaSpecialTokens(tokenizer: PreTrainedTokenizer): { before: Piece[]; after: Piece[] } | null {
+  const config = (tokenizer as unknown as { _tokenizerConfig?: { tokenizer_class?: string } })._tokenizerConfig;
+  if (config?.tokenizer_class !== 'LlamaTokenizer' && config?.tokenizer_class !== 'LlamaTokenizerFast') return null;
+  const piece = (content: string | null | undefined, id: number | null | undefined): Piece[] =>
+    content != null && id != null ? [{ id, piece: content, added: true }] : [];
+  return {
+    before: (tokenizer.add_bos_token ?? true) ? piece(tokenizer.bos_token, tokenizer.bos_token_id) : [],
+    after: (tokenizer.add_eos_token ?? false) ? piece(tokenizer.eos_token, tokenizer.eos_token_id) : [],
+  };
 }
 
 /** How this tokenizer's vocabulary spells bytes, read from its decoder/pre-tokenizer config. */

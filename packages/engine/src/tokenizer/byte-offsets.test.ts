@@ -81,7 +81,12 @@ describe('tokenSpans', () => {
       [5, 6, ' '],
       [6, 9, '日'],
     ]);
-    const ownToken = tokenSpans('日', ['▁', '日'].map((piece, id) => ({ id, piece, added: false })), 'metaspace', 'first');
+    const ownToken = tokenSpans(
+      '日',
+      ['▁', '日'].map((piece, id) => ({ id, piece, added: false })),
+      'metaspace',
+      'first',
+    );
     expect(ownToken.map((s) => [s.start, s.stop, s.text])).toEqual([
       [0, 3, '日'],
       [0, 3, '日'],

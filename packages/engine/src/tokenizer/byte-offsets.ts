@@ -34,6 +34,9 @@ export interface Piece {
   piece: string;
   /** Added tokens are spelled as their content, whatever the scheme. */
   added: boolean;
+  /** An added token that takes the whitespace before it (lstrip) or after it (rstrip). */
+  lstrip?: boolean;
+  rstrip?: boolean;
 }
 
 export function tokenSpans(
@@ -46,12 +49,18 @@ export function tokenSpans(
   let position = 0;
   /** A run of text starts here, so the tokenizer's own "▁" may come first. */
   let runStart = true;
-  return pieces.map(({ id, piece, added }) => {
+  return pieces.map(({ id, piece, added, lstrip, rstrip }) => {
+    const matched = position;
+    // An added token with lstrip takes the whitespace before it, and with rstrip the whitespace after it.
+    const spaced = lstrip ? whitespaceEnd(input, position) : position;
     let bytes = added ? utf8.encode(piece) : pieceBytes(piece, scheme);
     // Some vocabularies list pieces spelled in their scheme as added tokens too (Gemma's "▁▁").
-    if (added && !startsWith(input, bytes, position)) bytes = pieceBytes(piece, scheme);
-    if (added && !startsWith(input, bytes, position)) bytes = bytes.subarray(0, 0);
-    const matched = position;
+    if (added && !startsWith(input, bytes, spaced)) bytes = pieceBytes(piece, scheme);
+    if (added && !startsWith(input, bytes, spaced)) bytes = bytes.subarray(0, 0);
+    else if (added) {
+      position = spaced;
+      if (rstrip) bytes = input.subarray(position, whitespaceEnd(input, position + bytes.length));
+    }
     /** The end of the character the tokenizer's own "▁" stands before, when this token holds that "▁". */
     let prefixEnd = matched;
     if (!added && runStart && bytes[0] === SPACE && prefixes(prefix, input, position)) {
@@ -65,6 +74,16 @@ export function tokenSpans(
     const start = characterStart(input, matched);
     return { id, text: utf8Text.decode(input.subarray(start, stop)), start, stop };
   });
+}
+
+/** The end of the run of whitespace (as JavaScript's trim sees it, like transformers.js) from byte `at`. */
+function whitespaceEnd(input: Uint8Array, at: number): number {
+  while (at < input.length) {
+    const end = characterEnd(input, at + 1);
+    if (!/^\s$/u.test(utf8Text.decode(input.subarray(at, end)))) break;
+    at = end;
+  }
+  return at;
 }
 
 /** Whether the tokenizer writes its own "▁" before the run of text starting at byte `at`. */

@@ -8,7 +8,10 @@ export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecia
   const around = llamaSpecialTokens(tokenizer);
   const encoding = tokenizer._tokenizer.encode(text, { add_special_tokens: addSpecialTokens && !around });
   const added = tokenizer._tokenizer.get_added_tokens_decoder();
-  let pieces: Piece[] = encoding.ids.map((id, i) => ({ id, piece: encoding.tokens[i], added: added.has(id) }));
+  let pieces: Piece[] = encoding.ids.map((id, i) => {
+    const token = added.get(id);
+    return { id, piece: encoding.tokens[i], added: token !== undefined, lstrip: token?.lstrip, rstrip: token?.rstrip };
+  });
   if (addSpecialTokens && around) pieces = [...around.before, ...pieces, ...around.after];
   return tokenSpans(text, pieces, pieceScheme(tokenizer), spacePrefix(tokenizer));
 }

@@ -6,6 +6,7 @@
  */
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import type { GrammarSpec } from '../protocol/types';
+import { rewriteNonAsciiClasses, rewriteSchemaPatterns } from './regex-classes';
 import { grammarVocabulary } from './vocabulary';
 import { type CompiledGrammar, type GrammarCompiler, generation, guarded, loadXgrammar } from './xgrammar';
 
@@ -85,11 +86,17 @@ function compileWith(compiler: GrammarCompiler, spec: GrammarSpec): Promise<Comp
       // Compact JSON (no whitespace between tokens, TGI's `,` and `:`): the model spends no steps on
       // layout, and a run of whitespace can never fill max_new_tokens. Strict: no properties or items
       // beyond those the schema names.
-      return compiler.compileJSONSchema(JSON.stringify(spec.schema), false, -1, [',', ':'], true);
+      return compiler.compileJSONSchema(
+        JSON.stringify(rewriteSchemaPatterns(spec.schema)),
+        false,
+        -1,
+        [',', ':'],
+        true,
+      );
     case 'regex':
       return compiler.compileStructuralTag({
         type: 'structural_tag',
-        format: { type: 'regex', pattern: spec.pattern },
+        format: { type: 'regex', pattern: rewriteNonAsciiClasses(spec.pattern) },
       });
   }
 }

@@ -55,6 +55,13 @@ describe('constrained greedy decoding (exact)', () => {
     expect(r.ids).toEqual([97, 98, 99, 100, 45, 55, 56, 57, EOS]);
   });
 
+  it('a regex class of non-ASCII characters lets only its characters through, whole', async () => {
+    const emoji = await run(tiny, 'Hi ', { grammar: { type: 'regex', pattern: '[😀-🙏]{2} o[é-ë]' } });
+    expect(emoji.text).toMatch(/^[😀-🙏]{2} o[é-ë]$/u);
+    const schema = { type: 'object', properties: { w: { type: 'string', pattern: '^[à-â]{3}$' } }, required: ['w'] };
+    expect((await run(tiny, 'Hi ', { grammar: json(schema) })).text).toMatch(/^\{"w":"[à-â]{3}"\}$/u);
+  });
+
   it('without a grammar the same prompt runs the rule to EOS', async () => {
     expect((await run(tiny, 'Hi ', {})).text).toBe('abcdefghijklmnopqrstuvwxyz');
   });
@@ -93,6 +100,11 @@ describe('grammars xgrammar refuses', () => {
     ).toEqual({
       kind: 'grammar',
       message: 'Invalid range: minimum greater than maximum',
+    });
+    // A class xgrammar cannot enforce is refused rather than enforced wrongly.
+    expect(await refused({ type: 'regex', pattern: '[^é]+' })).toEqual({
+      kind: 'grammar',
+      message: 'the regex class [^é] excludes non-ASCII characters, which the grammar engine cannot enforce',
     });
     expect((await run(tiny, 'Hi ', { grammar: { type: 'regex', pattern: 'ab' } })).text).toBe('ab');
   });

@@ -1,7 +1,7 @@
 import { statSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { expectedDevice, skipWithoutShaderF16 } from './support/harness';
-import { BASE, json } from './support/shim';
+import { BASE, call, json, sseData } from './support/shim';
 import { recordModelRequests } from './support/requests';
 import { ABC } from './support/tools';
 
@@ -208,4 +208,120 @@ test("Gemma 3's vocabulary and template, fp32 in external data (onnx/model.onnx 
   }
   const cached = (await json(page, '/generate', { inputs: prompt, parameters: { max_new_tokens: 20 } })).body as Generated;
   expect(cached.generated_text).toBe(ANSWER);
+});
+
+// inpage-llama2: Llama 2's SentencePiece tokenizer (a "▁" of its own before the text, `<0xNN>` byte fallback,
+// `<s>` from the post-processor) and [INST] format; greedy ` Hello world! 🍣</s>`, the emoji in four
+// byte-fallback tokens. Nothing in it is device-specific (the Llama graph of the tiny fixtures): WASM only.
+const LLAMA2_ANSWER = ' Hello world! 🍣';
+const LLAMA2_TOKENS: [number, string][] = [
+  [22557, ' Hello'],
+  [1526, ' world'],
+  [28808, '!'],
+  [28705, ' '],
+  [243, ''],
+  [162, ''],
+  [144, ''],
+  [166, '🍣'],
+  [2, '</s>'],
+];
+
+test("Llama 2's SentencePiece vocabulary and [INST] template: spaces, byte fallback, BOS", async ({ page }, testInfo) => {
+  test.skip(expectedDevice(testInfo) === 'webgpu', 'tokenizer and template paths only: the same on every device');
+  test.setTimeout(120_000);
+  const { info } = await openModel(page, '/models/inpage-llama2/', 'fp32');
+  expect(info).toMatchObject({
+    modelType: 'llama',
+    vocabSize: 32000,
+    bosToken: { id: 1, content: '<s>' },
+    eosTokens: [{ id: 2, content: '</s>' }],
+    hasChatTemplate: true,
+  });
+  const prompt = '[INST] Hi [/INST]';
+  const parameters = { max_new_tokens: 12, details: true, decoder_input_details: true };
+  const generated = (await json(page, '/generate', { inputs: prompt, parameters })).body as {
+    generated_text: string;
+    details: { finish_reason: string; prefill: { id: number; text: string }[]; tokens: { id: number; text: string }[] };
+  };
+  // The first token keeps its space, as streamed (TGI decodes it after the prompt's last token).
+  expect(generated.generated_text).toBe(LLAMA2_ANSWER);
+  expect(generated.details.finish_reason).toBe('eos_token');
+  expect(generated.details.tokens.map((t) => [t.id, t.text])).toEqual(LLAMA2_TOKENS);
+  // One BOS, from the tokenizer; each prompt token's text decoded alone (the decoder strips "▁[" to "[").
+  expect(generated.details.prefill.map((t) => [t.id, t.text])).toEqual([
+    [1, '<s>'],
+    [733, '['],
+    [16289, 'INST'],
+    [28793, ']'],
+    [15359, 'Hi'],
+    [733, '['],
+    [28748, '/'],
+    [16289, 'INST'],
+    [28793, ']'],
+  ]);
+
+  // Streamed token by token: the same texts, and the same final text.
+  const streamed = { max_new_tokens: 12, details: true };
+  const stream = sseData((await call(page, 'POST', '/generate_stream', { inputs: prompt, parameters: streamed })).text).map(
+    (data) => JSON.parse(data) as { token: { id: number; text: string }; generated_text: string | null },
+  );
+  expect(stream.map((e) => [e.token.id, e.token.text])).toEqual(LLAMA2_TOKENS);
+  expect(stream.at(-1)?.generated_text).toBe(LLAMA2_ANSWER);
+
+  // Stop sequences match the decoded text: one ending on the byte token that completes the emoji.
+  const stopped = async (stop: string[]) =>
+    ((await json(page, '/generate', { inputs: prompt, parameters: { max_new_tokens: 12, stop, details: true } })).body as Generated).generated_text;
+  expect(await stopped(['🍣'])).toBe(LLAMA2_ANSWER);
+  expect(await stopped(['! '])).toBe(' Hello world! ');
+
+  // Offsets as the Rust tokenizer gives them: its own "▁" belongs to the character after it.
+  expect((await json(page, '/tokenize', { inputs: '  two 🍣 <s>日' })).body).toEqual([
+    { id: 1, text: '', start: 0, stop: 0 },
+    { id: 259, text: ' ', start: 0, stop: 1 },
+    { id: 989, text: ' two', start: 1, stop: 5 },
+    { id: 28705, text: ' ', start: 5, stop: 6 },
+    ...[243, 162, 144, 166].map((id) => ({ id, text: '🍣', start: 6, stop: 10 })),
+    { id: 28705, text: ' ', start: 10, stop: 11 },
+    { id: 1, text: '<s>', start: 11, stop: 14 },
+    { id: 28705, text: '日', start: 14, stop: 17 },
+    { id: 29142, text: '日', start: 14, stop: 17 },
+  ]);
+
+  // Chat: the template writes the BOS of each turn (none added on top), streamed as not.
+  const messages = [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Hi' },
+    { role: 'assistant', content: 'Hello.' },
+    { role: 'user', content: 'Again' },
+  ];
+  const templated = (await json(page, '/chat_tokenize', { messages })).body as { templated_text: string; tokenize_response: { id: number }[] };
+  expect(templated.templated_text).toBe('<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello. </s><s>[INST] Again [/INST]');
+  expect(templated.tokenize_response.slice(0, 2).map((t) => t.id)).toEqual([1, 733]);
+  const chat = (await json(page, '/v1/chat/completions', { model: 'tgi', messages, temperature: 0 })).body as {
+    choices: { message: { content: string }; finish_reason: string }[];
+    usage: { prompt_tokens: number };
+  };
+  expect(chat.choices[0]).toMatchObject({ message: { content: LLAMA2_ANSWER }, finish_reason: 'stop' });
+  expect(chat.usage.prompt_tokens).toBe(templated.tokenize_response.length);
+  const chunks = sseData((await call(page, 'POST', '/v1/chat/completions', { model: 'tgi', messages, temperature: 0, stream: true })).text);
+  const deltas = chunks.slice(0, -1).map((data) => (JSON.parse(data) as { choices: { delta: { content?: string } }[] }).choices[0].delta.content ?? '');
+  expect(deltas.join('')).toBe(LLAMA2_ANSWER);
+  // The template's raise_exception: TGI's 422.
+  const refused = await json(page, '/v1/chat/completions', { model: 'tgi', messages: [{ role: 'assistant', content: 'x' }] });
+  expect(refused).toMatchObject({
+    status: 422,
+    body: { error: 'Template error: Conversation roles must alternate user/assistant/user/assistant/...', error_type: 'template_error' },
+  });
+
+  // Grammar over the byte-fallback vocabulary: random weights pick the characters, the grammar the form.
+  const schema = { type: 'object', properties: { a: { type: 'string', maxLength: 4 } }, required: ['a'] };
+  const constrained = (await json(page, '/generate', { inputs: prompt, parameters: { max_new_tokens: 30, grammar: { type: 'json', value: schema } } }))
+    .body as Generated;
+  expect([...(JSON.parse(constrained.generated_text) as { a: string }).a].length).toBeLessThanOrEqual(4);
+  const tool = (
+    await json(page, '/v1/chat/completions', { model: 'tgi', messages: [{ role: 'user', content: 'Weather?' }], tools: [ABC], tool_choice: 'required' })
+  ).body as { choices: { message: { tool_calls: { function: { name: string; arguments: string } }[] } }[] };
+  const call0 = tool.choices[0].message.tool_calls[0].function;
+  expect(call0.name).toBe('abc');
+  expect([...(JSON.parse(call0.arguments) as { city: string }).city].length).toBeLessThanOrEqual(3);
 });

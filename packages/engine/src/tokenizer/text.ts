@@ -1,14 +1,33 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from '../protocol/errors';
 import type { ChatTemplateOptions, TemplateMessage, TokenSpan } from '../protocol/types';
-import { tokenSpans, type PieceScheme } from './byte-offsets';
+import { type Piece, tokenSpans, type PieceScheme, type SpacePrefix } from './byte-offsets';
 
-/** Tokenize with TGI's byte offsets (see byte-offsets.ts). */
+/** Tokenize with TGI's byte offsets (see byte-offsets.ts) and TGI's special tokens (see `llamaSpecialTokens`). */
 export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecialTokens: boolean): TokenSpan[] {
-  const encoding = tokenizer._tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+  const around = llamaSpecialTokens(tokenizer);
+  const encoding = tokenizer._tokenizer.encode(text, { add_special_tokens: addSpecialTokens && !around });
   const added = tokenizer._tokenizer.get_added_tokens_decoder();
-  const pieces = encoding.ids.map((id, i) => ({ id, piece: encoding.tokens[i], added: added.has(id) }));
-  return tokenSpans(text, pieces, pieceScheme(tokenizer));
+  let pieces: Piece[] = encoding.ids.map((id, i) => ({ id, piece: encoding.tokens[i], added: added.has(id) }));
+  if (addSpecialTokens && around) pieces = [...around.before, ...pieces, ...around.after];
+  return tokenSpans(text, pieces, pieceScheme(tokenizer), spacePrefix(tokenizer));
+}
+
+/**
+ * TGI's router replaces the post-processor of a LlamaTokenizer(Fast), as transformers' LlamaTokenizerFast
+ * does: BOS when `add_bos_token` (default true), EOS when `add_eos_token` (default false), whatever
+ * tokenizer.json says. DeepSeek-V3's tokenizer.json adds no BOS, but TGI does; transformers.js follows
+ * tokenizer.json. Null for other tokenizer classes.
+ */
+function llamaSpecialTokens(tokenizer: PreTrainedTokenizer): { before: Piece[]; after: Piece[] } | null {
+  const config = (tokenizer as unknown as { _tokenizerConfig?: { tokenizer_class?: string } })._tokenizerConfig;
+  if (config?.tokenizer_class !== 'LlamaTokenizer' && config?.tokenizer_class !== 'LlamaTokenizerFast') return null;
+  const piece = (content: string | null | undefined, id: number | null | undefined): Piece[] =>
+    content != null && id != null ? [{ id, piece: content, added: true }] : [];
+  return {
+    before: (tokenizer.add_bos_token ?? true) ? piece(tokenizer.bos_token, tokenizer.bos_token_id) : [],
+    after: (tokenizer.add_eos_token ?? false) ? piece(tokenizer.eos_token, tokenizer.eos_token_id) : [],
+  };
 }
 
 /** How this tokenizer's vocabulary spells bytes, read from its decoder/pre-tokenizer config. */
@@ -17,6 +36,41 @@ export function pieceScheme(tokenizer: PreTrainedTokenizer): PieceScheme {
   if (json.includes('"ByteLevel"')) return 'byte-level';
   if (json.includes('"Metaspace"') || json.includes('\u2581')) return 'metaspace';
   return 'plain';
+}
+
+/**
+ * The generated text as TGI returns it (its `decode_token` over the prompt's last id and the generated ones,
+ * special tokens skipped): what the generated ids add to the prompt's last one. Decoded alone, the first
+ * token would lose what only context gives it, e.g. a SentencePiece decoder strips its leading space
+ * (Llama 2's "▁Hello" → "Hello"), which streaming keeps.
+ */
+export function generatedText(tokenizer: PreTrainedTokenizer, prompt: readonly number[], generated: number[]): string {
+  const context = prompt.slice(-1);
+  const options = { skip_special_tokens: true };
+  const before = tokenizer.decode(context, options);
+  return tokenizer.decode([...context, ...generated], options).slice(before.length);
+}
+
+interface TokenizerStep {
+  type?: string;
+  prepend?: string;
+  prepend_scheme?: string;
+  add_prefix_space?: boolean;
+  normalizers?: TokenizerStep[];
+  pretokenizers?: TokenizerStep[];
+}
+
+/** Where this tokenizer writes a "▁" of its own before the text, read from its normalizer and pre-tokenizer. */
+export function spacePrefix(tokenizer: PreTrainedTokenizer): SpacePrefix {
+  const steps = (step: TokenizerStep | null | undefined): TokenizerStep[] =>
+    step ? [step, ...(step.normalizers ?? step.pretokenizers ?? []).flatMap(steps)] : [];
+  const json = tokenizer._tokenizerJSON as { normalizer?: TokenizerStep; pre_tokenizer?: TokenizerStep } | undefined;
+  if (steps(json?.normalizer).some((s) => s.type === 'Prepend' && s.prepend === '\u2581')) return 'prepend';
+  const metaspace = steps(json?.pre_tokenizer).find((s) => s.type === 'Metaspace');
+  if (!metaspace) return 'never';
+  // Older files say add_prefix_space instead of prepend_scheme.
+  const scheme = metaspace.prepend_scheme ?? (metaspace.add_prefix_space === false ? 'never' : 'always');
+  return scheme === 'first' || scheme === 'always' ? scheme : 'never';
 }
 
 /**

@@ -1,8 +1,8 @@
 /**
  * pnpm --filter @inpage/engine make-models [--bench] [--big] [--out DIR]
  *
- * Writes models/inpage-tiny, models/inpage-tiny-chatml, models/inpage-qwen3, models/inpage-qwen3-gqa and
- * models/inpage-gemma3 (always) and models/inpage-bench
+ * Writes models/inpage-tiny, models/inpage-tiny-chatml, models/inpage-qwen3, models/inpage-qwen3-gqa,
+ * models/inpage-gemma3 and models/inpage-llama2 (always) and models/inpage-bench
  * (with --bench), models/inpage-qwen-0.5b (with --big: Qwen2.5-0.5B's sizes in q4, ~0.9 GB, about a minute) under
  * the repository root, or DIR.
  * Cheap when the models are already up to date, so scripts can run it before every test run.
@@ -11,7 +11,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { BENCH, TINY, TINY_CHATML } from './config';
-import { GEMMA3, QWEN_05B, QWEN3, QWEN3_GQA } from './real-vocab';
+import { GEMMA3, LLAMA2, QWEN_05B, QWEN3, QWEN3_GQA } from './real-vocab';
 import { ensureModel } from './write-model';
 
 const DEFAULT_MODELS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../models');
@@ -32,6 +32,7 @@ const specs = [
   QWEN3,
   QWEN3_GQA,
   GEMMA3,
+  LLAMA2,
   ...(values.bench ? [BENCH] : []),
   ...(values.big ? [QWEN_05B] : []),
 ];

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AutoModelForCausalLM, AutoTokenizer, env, type PreTrainedTokenizer, Tensor } from '@huggingface/transformers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chainIds, GEMMA3, QWEN3, QWEN3_GQA, tokenizerFiles } from './real-vocab';
+import { chainIds, GEMMA3, LLAMA2, QWEN3, QWEN3_GQA, tokenizerFiles } from './real-vocab';
 import { ensureModel } from './write-model';
 
 let modelsDir: string;
@@ -40,6 +40,7 @@ beforeAll(async () => {
   await ensureModel(QWEN3, modelsDir);
   await ensureModel(QWEN3_GQA, modelsDir);
   await ensureModel(GEMMA3, modelsDir);
+  await ensureModel(LLAMA2, modelsDir);
   Object.assign(env, { allowRemoteModels: false, allowLocalModels: true, localModelPath: modelsDir });
   tokenizer = await AutoTokenizer.from_pretrained(QWEN3.name);
 }, 120_000);
@@ -148,6 +149,31 @@ describe('inpage-gemma3', () => {
     expect(await greedy(GEMMA3.name, 'fp32', [prompt, '<bos>Sushi 🍣 and'])).toEqual([
       'Hello world!<end_of_turn>',
       'Hello world!<end_of_turn>',
+    ]);
+  }, 120_000);
+});
+
+describe('inpage-llama2', () => {
+  it('renders the Llama 2 chat format with its BOS, and decodes the chain through byte-fallback tokens', async () => {
+    const llama = await AutoTokenizer.from_pretrained(LLAMA2.name);
+    expect(chainIds(LLAMA2, JSON.parse(tokenizerFiles(LLAMA2).json.toString()))).toEqual([
+      22557, 1526, 28808, 28705, 243, 162, 144, 166, 2,
+    ]);
+    const conversation = [
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'Hi' },
+      { role: 'assistant', content: 'Hello.' },
+      { role: 'user', content: 'Again' },
+    ];
+    const prompt = llama.apply_chat_template(conversation, { tokenize: false }) as unknown as string;
+    expect(prompt).toBe('<s>[INST] <<SYS>>\nBe brief.\n<</SYS>>\n\nHi [/INST] Hello. </s><s>[INST] Again [/INST]');
+    expect(() => llama.apply_chat_template([{ role: 'assistant', content: 'x' }], { tokenize: false })).toThrow(
+      /roles must alternate/,
+    );
+    // Decoded alone, the new ids lose their first space to the decoder's Strip (the engine keeps it, as TGI).
+    expect(await greedy(LLAMA2.name, 'fp32', [prompt, '<s>Sushi 🍣 and'])).toEqual([
+      'Hello world! 🍣</s>',
+      'Hello world! 🍣</s>',
     ]);
   }, 120_000);
 });

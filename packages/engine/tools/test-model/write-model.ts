@@ -128,14 +128,14 @@ async function writeAtomically(path: string, data: Uint8Array | string): Promise
 export async function ensureModel(spec: ModelSpec | RealVocabSpec, modelsDir: string): Promise<BuildResult> {
   const dir = join(modelsDir, spec.name);
   const recipe = await recipeHash(spec);
-  const tied = 'tokenizerPackage' in spec;
-  const result = { dir, parameters: parameterCount(spec, tied) };
+  const realVocab = 'tokenizerPackage' in spec;
+  const result = { dir, parameters: parameterCount(spec, realVocab && spec.family !== 'llama') };
   // The first dtype's file: a fixture may have no fp32 model.onnx (the q4-only inpage-qwen-0.5b).
-  const onnxFile = `onnx/${tied ? DTYPE_FILES[spec.dtypes[0]] : DTYPE_FILES.fp32}`;
+  const onnxFile = `onnx/${realVocab ? DTYPE_FILES[spec.dtypes[0]] : DTYPE_FILES.fp32}`;
   if (await isUpToDate(dir, recipe)) {
     return { ...result, written: false, onnxBytes: (await stat(join(dir, onnxFile))).size };
   }
-  const files = tied ? generateRealVocabFiles(spec) : generateModelFiles(spec);
+  const files = realVocab ? generateRealVocabFiles(spec) : generateModelFiles(spec);
   const stamp: Stamp = { recipe, files: {} };
   let written = false;
   for (const [file, data] of files) {

@@ -40,6 +40,7 @@ export default defineConfig({
   test: {
     root: '.',
     include: ['packages/**/*.test.ts', 'apps/**/*.test.ts'],
+    setupFiles: ['packages/engine/src/testing/browser-parity.ts'],
     testTimeout: 60_000,
   },
 });

@@ -37,6 +37,8 @@ interface Run {
   tokens: number;
   /** Highest worker memory sample while decoding, bytes. */
   workerPeak: number;
+  /** The wasm memory's size after the run (its high-water mark so far), bytes. */
+  wasmHeap: number;
 }
 
 type ProcField = 'VmRSS' | 'RssAnon' | 'RssFile' | 'RssShmem';
@@ -78,6 +80,26 @@ async function main() {
   };
   const rssTimer = setInterval(sampleRss, 250);
 
+  // The runtime's wasm memory, found by the grow() calls that size it (before the model loads: the worker
+  // starts with the page). Its size is the heap's high-water mark: the part of the worker's memory that the
+  // model's runs can raise for good, the rest being JavaScript's (tokenizer, cache copies).
+  let worker: import('@playwright/test').Worker | undefined;
+  page.on('worker', (w) => {
+    worker = w;
+    void w.evaluate(() => {
+      const memories = new Set<WebAssembly.Memory>();
+      (globalThis as unknown as { wasmMemories: Set<WebAssembly.Memory> }).wasmMemories = memories;
+      const grow = WebAssembly.Memory.prototype.grow;
+      WebAssembly.Memory.prototype.grow = function (this: WebAssembly.Memory, pages: number) {
+        memories.add(this);
+        return grow.call(this, pages);
+      };
+    });
+  });
+  const wasmBytes = async () =>
+    (await worker?.evaluate(() =>
+      [...(globalThis as unknown as { wasmMemories: Set<WebAssembly.Memory> }).wasmMemories].reduce((n, m) => n + m.buffer.byteLength, 0),
+    )) ?? 0;
   const loadStart = performance.now();
   await page.evaluate(async (model) => {
     const engine = window.inpage.createEngine();
@@ -85,10 +107,11 @@ async function main() {
     (globalThis as unknown as { bigEngine: typeof engine }).bigEngine = engine;
   }, MODEL);
   const loadSeconds = (performance.now() - loadStart) / 1000;
+  const wasmAfterLoad = await wasmBytes();
 
   const once = (context: number, newTokens: number, run: number) =>
     page.evaluate(
-      async ({ context, newTokens, run }): Promise<Run> => {
+      async ({ context, newTokens, run }): Promise<Omit<Run, 'wasmHeap'>> => {
         type Measure = { breakdown: { bytes: number; attribution: { scope: string }[] }[] };
         const measure = (performance as unknown as { measureUserAgentSpecificMemory(): Promise<Measure> }).measureUserAgentSpecificMemory;
         const workerBytes = async () => {
@@ -135,7 +158,7 @@ async function main() {
   phase = 'runs';
   const runs: Run[] = [];
   for (const [i, context] of contexts.entries()) {
-    runs.push(await once(context, tokens, i + 1));
+    runs.push({ ...(await once(context, tokens, i + 1)), wasmHeap: await wasmBytes() });
     console.log(`  (context ${context} done)`);
   }
   clearInterval(rssTimer);
@@ -145,11 +168,14 @@ async function main() {
   await browser.close();
 
   const mb = (b: number) => `${(b / 1e6).toFixed(0)} MB`;
-  console.log(`${MODEL}: weights (onnx/model_q4.onnx) ${mb(weightBytes)}; WASM; loaded in ${loadSeconds.toFixed(1)} s`);
+  console.log(
+    `${MODEL}: weights (onnx/model_q4.onnx) ${mb(weightBytes)}; WASM; loaded in ${loadSeconds.toFixed(1)} s; wasm heap after loading ${mb(wasmAfterLoad)}`,
+  );
   for (const r of runs)
     console.log(
       `  context ${r.context}: prefill ${r.prefillTokensPerSecond.toFixed(1)} tok/s, decode ${r.decodeTokensPerSecond.toFixed(2)} tok/s (${r.tokens} tokens), ` +
-        `worker memory while decoding ${mb(r.workerPeak)} = ${(r.workerPeak / weightBytes).toFixed(2)}× weights`,
+        `worker memory while decoding ${mb(r.workerPeak)} = ${(r.workerPeak / weightBytes).toFixed(2)}× weights ` +
+        `(wasm heap ${mb(r.wasmHeap)}, the rest ${mb(r.workerPeak - r.wasmHeap)})`,
     );
   console.log(
     `  decode tok/s at ${runs[1].context} / at ${runs[0].context} context: ${(runs[1].decodeTokensPerSecond / runs[0].decodeTokensPerSecond).toFixed(2)}`,

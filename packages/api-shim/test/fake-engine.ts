@@ -60,6 +60,7 @@ export const MODEL_INFO: ModelInfo = {
     maxWaitingTokens: 20,
     waitingServedRatio: 0.3,
     prefillChunkTokens: 512,
+    prefillAttentionPairs: 2 ** 20,
     prefixCacheBytes: 16 * 1024 ** 2,
   },
   kvLayout: 'left-padded',

@@ -55,7 +55,9 @@ export class RunningBatch {
         if (!keep && !stay.includes(row)) return;
         const kv: HostKv = new Map();
         const [from, to] = ownPositions(this.layout, this.length, row.kvTokens.length);
-        for (const [name, t] of batch) kv.set(name, slicePositions(t, b, from, to));
+        // A lone row without padding is its cache: kept as it is (this cache never runs again), not copied.
+        const whole = this.rows.length === 1 && to - from === this.length;
+        for (const [name, t] of batch) kv.set(name, whole ? t : slicePositions(t, b, from, to));
         own.set(row, kv);
       });
       await this.cache.dispose();

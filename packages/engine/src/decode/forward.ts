@@ -65,8 +65,24 @@ function keepPresent(cache: DynamicCache | null, outputs: Record<string, Tensor>
     next[pastName] = tensor;
   }
   if (!cache) return new DynamicCache(next);
+  const replaced = Object.values(cacheTensors(cache));
   cache.update(next);
+  for (const tensor of replaced) release(tensor);
   return cache;
+}
+
+/**
+ * Frees a replaced CPU cache tensor's memory now rather than at the next garbage collection: each
+ * pass copies the whole cache out of the runtime anew, so without this a long context holds two or
+ * three generations of it (50 MB each for a 0.5B model at 2k positions). Only for an array that owns
+ * its whole buffer. A cache being run is never shared: its arrays are the runtime's outputs or copies
+ * made for it (kv.ts); the prefix cache holds copies, or the arrays of a cache that never runs again.
+ */
+function release(tensor: Tensor): void {
+  if (tensor.location !== 'cpu') return;
+  const data = tensor.data as ArrayBufferView;
+  const buffer = data.buffer as ArrayBuffer & { transfer?: (length: number) => ArrayBuffer };
+  if (data.byteOffset === 0 && data.byteLength === buffer.byteLength) buffer.transfer?.(0);
 }
 
 function keepsLogits(model: PreTrainedModel): boolean {

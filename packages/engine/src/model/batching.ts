@@ -15,6 +15,13 @@ export interface BatchingFacts {
 const KV_BUDGET_CAP = 1024 ** 3;
 
 /**
+ * Bytes one layer's attention scores may take in a prefill pass. A 512-token chunk at 2k context of a
+ * 14-head model makes 58 MB of them (and as much again for their softmax); on WASM that raised the
+ * heap's high-water mark, which never comes down, by about a tenth of a 0.5B q4 model's weights.
+ */
+const PREFILL_SCORES_BYTES = 16 * 1024 ** 2;
+
+/**
  * The scheduler's bounds: `requested` where given, else these rules.
  * - max_batch_total_tokens (the KV budget in tokens): min(device memory / 8, 1 GiB) divided by
  *   TWICE the bytes one token's keys and values take (layers × 2 × KV heads × head dim × 4 or 2
@@ -23,6 +30,7 @@ const KV_BUDGET_CAP = 1024 ** 3;
  * - prefix cache: a quarter of the weights' bytes, at least 16 MiB.
  * - max_batch_size 8, max_batch_prefill_tokens 4096, max_waiting_tokens 20,
  *   waiting_served_ratio 0.3 (TGI's), prefill chunks of 512 tokens.
+ * - prefill attention pairs: 16 MiB of fp32 scores over the query heads (see `prefillChunkLength`).
  */
 export function batchingOptions(
   requested: Partial<BatchingOptions> | undefined,
@@ -39,6 +47,7 @@ export function batchingOptions(
     maxWaitingTokens: 20,
     waitingServedRatio: 0.3,
     prefillChunkTokens: 512,
+    prefillAttentionPairs: Math.floor(PREFILL_SCORES_BYTES / (4 * (facts.text.num_attention_heads ?? 1))),
     prefixCacheBytes: Math.max(16 * 1024 ** 2, Math.floor(facts.weightBytes / 4)),
     ...Object.fromEntries(Object.entries(requested ?? {}).filter(([, v]) => v !== undefined)),
   };
@@ -50,4 +59,15 @@ function kvBytesPerToken({ text, kvBytesPerValue }: BatchingFacts): number {
   const kvHeads = text.num_key_value_heads ?? heads;
   const headDim = text.head_dim ?? (text.hidden_size ?? 64 * heads) / heads;
   return layers * 2 * kvHeads * headDim * kvBytesPerValue;
+}
+
+/**
+ * How many of `pending` prompt tokens one prefill pass takes after `cached` positions: at most
+ * `budget`, and few enough that each new token attending over every position up to its own
+ * (chunk × (cached + chunk) pairs) stays within `pairs`; always at least one.
+ */
+export function prefillChunkLength(cached: number, pending: number, budget: number, pairs: number): number {
+  // The largest c with c × (cached + c) ≤ pairs.
+  const fits = Math.floor((Math.sqrt(cached * cached + 4 * pairs) - cached) / 2);
+  return Math.max(1, Math.min(pending, budget, fits));
 }

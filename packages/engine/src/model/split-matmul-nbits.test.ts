@@ -29,7 +29,7 @@ describe('splitWideMatMulNBits', () => {
   });
 
   it('leaves a graph alone when no MatMulNBits is large, or the weights are inline', () => {
-    expect(splitWideMatMulNBits(external)).toBeNull();
+    expect(splitWideMatMulNBits(external, 64 * 2 ** 20)).toBeNull();
     expect(splitWideMatMulNBits(q4, 4 * 2 ** 20)).toBeNull();
   });
 });

@@ -25,7 +25,7 @@ import { fields, text, WIRE_BYTES, Writer } from './onnx-wire';
  * weights shared with another node, or that are not large are left as they are. Only for the CPU
  * (WASM) execution provider: GPU kernels read the 4-bit weights directly.
  */
-const SCRATCH_BYTES = 64 * 2 ** 20;
+const SCRATCH_BYTES = 16 * 2 ** 20;
 
 // MatMulNBits' inputs.
 const B = 1;

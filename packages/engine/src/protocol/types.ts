@@ -30,6 +30,12 @@ export interface BatchingOptions {
   waitingServedRatio: number;
   /** Prompt tokens prefilled per scheduler step; a longer prompt prefills over several steps, between decode steps. */
   prefillChunkTokens: number;
+  /**
+   * Most (new position × attended position) pairs one prefill pass may compute: a chunk into a long
+   * context is cut shorter, so the attention scores it makes (these pairs × query heads × 4 bytes, per
+   * layer) stay bounded. On WASM the runtime's heap keeps its highest size for good.
+   */
+  prefillAttentionPairs: number;
   /** Bytes of keys and values the prefix cache keeps (CPU memory). */
   prefixCacheBytes: number;
 }

@@ -9,6 +9,7 @@ const options: BatchingOptions = {
   maxWaitingTokens: 20,
   waitingServedRatio: 0.3,
   prefillChunkTokens: 512,
+  prefillAttentionPairs: 2 ** 20,
   prefixCacheBytes: 0,
 };
 const idle = { running: 0, reservedTokens: 0, waitingSteps: 0 };

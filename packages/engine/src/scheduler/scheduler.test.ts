@@ -100,6 +100,30 @@ describe('Scheduler on the tiny model', () => {
     expect(waiting.tokens).toHaveLength(0);
   });
 
+  it('prefills a long prompt in passes whose attention stays within prefillAttentionPairs, to the same tokens', async () => {
+    tiny.prefixes.clear();
+    const prompt = 'The quick brown fox jumps over the lazy dog, twice over. ';
+    const length = tiny.tokenizer.encode(prompt).length;
+    const whole = new Scheduler();
+    const expected = await start(whole, prompt, {}).result;
+    expect(whole.takeStats().prefill.count).toBe(1);
+    tiny.prefixes.clear();
+    // 200 (new × attended) pairs: each pass takes the most tokens c with c × (cached + c) ≤ 200.
+    const bounded = { ...tiny, batching: { ...tiny.batching, prefillAttentionPairs: 200 } };
+    const chunked = new Scheduler();
+    const tokens: number[] = [];
+    await chunked.generate(
+      bounded,
+      { inputIds: tiny.tokenizer.encode(prompt), sampling: { doSample: false }, maxNewTokens: 24 },
+      (e) => e.type === 'token' && tokens.push(e.token.id),
+      new AbortController().signal,
+    );
+    expect(tokens).toEqual(expected.ids);
+    // 51 prompt tokens (BOS included): 14 + 8 + 6 + 5 + 5 + 4 + 4 + 4 + 1, in 9 passes.
+    expect(length).toBe(51);
+    expect(chunked.takeStats().prefill.count).toBe(9);
+  }, 60_000);
+
   it('reuses the longest cached prefix of any past sequence', async () => {
     tiny.prefixes.clear();
     const scheduler = new Scheduler();

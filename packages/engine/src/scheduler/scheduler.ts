@@ -4,6 +4,7 @@ import type { HostKv } from '../decode/kv';
 import { Sequence } from '../decode/sequence';
 import type { ServingModel } from '../decode/prefix-cache';
 import type { BatchStats, GenerateEvent, GenerateRequest } from '../protocol/types';
+import { prefillChunkLength } from '../model/batching';
 import { admitCount } from './admission';
 import { abortError, yieldToEventLoop } from './yield';
 
@@ -183,7 +184,10 @@ export class Scheduler {
     }
   }
 
-  /** Up to `prefillChunkTokens` prompt tokens of the prefilling sequences, in order. */
+  /**
+   * Up to `prefillChunkTokens` prompt tokens of the prefilling sequences, in order, in passes whose
+   * attention stays within `prefillAttentionPairs` (a long context takes several).
+   */
   private async prefillChunk(): Promise<void> {
     const joiners: Sequence[] = [];
     let budget = this.prefilling[0]?.seq.loaded.batching.prefillChunkTokens ?? 0;
@@ -195,7 +199,9 @@ export class Scheduler {
         continue;
       }
       // Prompt logprobs need every row at once: such a prompt is not chunked.
-      const ids = seq.wantsPrefillLogits ? seq.pending : seq.pending.slice(0, budget);
+      const { prefillAttentionPairs } = seq.loaded.batching;
+      const length = prefillChunkLength(seq.kvTokens.length, seq.pending.length, budget, prefillAttentionPairs);
+      const ids = seq.wantsPrefillLogits ? seq.pending : seq.pending.slice(0, length);
       budget -= ids.length;
       const start = performance.now();
       seq.startPrefill(start);

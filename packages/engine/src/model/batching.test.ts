@@ -20,6 +20,8 @@ describe('prefillChunkLength', () => {
 
   it('always makes progress', () => {
     expect(prefillChunkLength(100_000, 10, 512, 1000)).toBe(1);
+    expect(prefillChunkLength(10, 10, 512, Number.NaN)).toBe(1);
+    expect(prefillChunkLength(10, 10, 512, -5)).toBe(1);
   });
 });
 

@@ -69,5 +69,7 @@ function kvBytesPerToken({ text, kvBytesPerValue }: BatchingFacts): number {
 export function prefillChunkLength(cached: number, pending: number, budget: number, pairs: number): number {
   // The largest c with c × (cached + c) ≤ pairs.
   const fits = Math.floor((Math.sqrt(cached * cached + 4 * pairs) - cached) / 2);
-  return Math.max(1, Math.min(pending, budget, fits));
+  const length = Math.min(pending, budget, fits);
+  // A pass always makes progress, whatever the bounds say (NaN included).
+  return length >= 1 ? length : 1;
 }

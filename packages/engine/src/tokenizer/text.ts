@@ -77,6 +77,18 @@ export function spacePrefix(tokenizer: PreTrainedTokenizer): SpacePrefix {
 }
 
 /**
+ * The template chats render ('' when the model has none): the tokenizer's, or of several named ones the
+ * "default", tools or not, as TGI (transformers.js would take "tool_use" when tools are given).
+ */
+export function chatTemplateSource(tokenizer: PreTrainedTokenizer): string {
+  const template: unknown = tokenizer.chat_template;
+  if (typeof template === 'string') return template;
+  if (Array.isArray(template)) return template.find((t: { name?: string }) => t.name === 'default')?.template ?? '';
+  if (template && typeof template === 'object') return (template as Record<string, string>).default ?? '';
+  return '';
+}
+
+/**
  * Render the model's chat template. To continue a final assistant message (TGI's rule),
  * render the conversation closed, then cut right after that message's content and trim
  * the end, so the model picks up mid-message instead of starting a new turn.
@@ -88,6 +100,8 @@ export function applyChatTemplate(
 ): string {
   const last = messages.at(-1);
   const continuing = Boolean(options.continueFinalMessage && last?.role === 'assistant');
+  const template = chatTemplateSource(tokenizer);
+  if (!template) throw new EngineError('template', 'template not found');
   let text: string;
   try {
     text = tokenizer.apply_chat_template(messages as never, {
@@ -95,11 +109,10 @@ export function applyChatTemplate(
       add_generation_prompt: continuing ? false : (options.addGenerationPrompt ?? true),
       tools: options.tools as never,
       ...options.extra,
+      chat_template: template,
     }) as string;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const reason = /chat_template is not set|no chat template/i.test(message) ? 'template not found' : message;
-    throw new EngineError('template', reason, { cause: error });
+    throw new EngineError('template', error instanceof Error ? error.message : String(error), { cause: error });
   }
   if (!continuing || !last?.content) return text;
   const at = text.lastIndexOf(last.content);

@@ -26,6 +26,7 @@ import { leanSessions } from './session-create';
 import { openWeightCache } from './weight-cache';
 import { modelOperators } from './graph-operators';
 import { kvLayoutOf } from '../decode/kv';
+import { chatTemplateSource } from '../tokenizer/text';
 
 export interface LoadedModel {
   model: PreTrainedModel;
@@ -134,7 +135,7 @@ async function loadOrThrow(
   const eosIds = collectEosIds(config, model, tokenizer);
   const token = (id: number | null | undefined): SpecialToken | null =>
     id == null || id < 0 ? null : { id, content: tokenizer.decode([id], { skip_special_tokens: false }) };
-  const template = chatTemplateText(tokenizer);
+  const template = chatTemplateSource(tokenizer);
   const weightBytes = [...files.values()]
     .filter((f) => /\.onnx(_data)?$/.test(f.file))
     .reduce((n, f) => n + f.total, 0);
@@ -230,14 +231,6 @@ function collectEosIds(config: ModelConfig, model: PreTrainedModel, tokenizer: P
   add(config.eos_token_id);
   add(tokenizer.eos_token_id);
   return ids;
-}
-
-function chatTemplateText(tokenizer: PreTrainedTokenizer): string {
-  const template: unknown = tokenizer.chat_template;
-  if (typeof template === 'string') return template;
-  if (Array.isArray(template)) return template.map((t: { template?: string }) => t.template ?? '').join('\n');
-  if (template && typeof template === 'object') return Object.values(template).join('\n');
-  return '';
 }
 
 /**

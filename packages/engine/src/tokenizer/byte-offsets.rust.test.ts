@@ -29,6 +29,7 @@ const TEXTS = [
   // A run of text after an added token, and one starting with a space (SentencePiece's own "▁" or not).
   ' lead</s>hi</s> there<|endoftext|>日<eos>😀',
   'Hi  <|eot_id|>  there<|start_header_id|> x\n<|eot_id|>',
+  'cafe\u0301 n\u0303 Å ﬁne \u1112\u1161\u11AB',
 ];
 
 /** The Rust binding reports offsets in characters (code points); TGI reports the same spans in bytes. */

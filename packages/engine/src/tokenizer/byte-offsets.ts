@@ -39,13 +39,17 @@ export interface Piece {
   rstrip?: boolean;
 }
 
+/** A Unicode normalization form the tokenizer's normalizer applies before splitting (Qwen's NFC). */
+export type UnicodeForm = 'NFC' | 'NFD' | 'NFKC' | 'NFKD';
+
 export function tokenSpans(
   text: string,
   pieces: readonly Piece[],
   scheme: PieceScheme,
   prefix: SpacePrefix = 'never',
+  form?: UnicodeForm,
 ): TokenSpan[] {
-  const input = utf8.encode(text);
+  const { input, original, from, to } = normalizedText(text, form);
   let position = 0;
   /** A run of text starts here, so the tokenizer's own "▁" may come first. */
   let runStart = true;
@@ -69,11 +73,46 @@ export function tokenSpans(
     }
     if (!added || bytes.length > 0) runStart = added;
     position = Math.min(input.length, position + bytes.length);
-    const stop = characterEnd(input, Math.max(position, prefixEnd));
-    if (matched === stop) return { id, text: '', start: matched, stop: matched };
-    const start = characterStart(input, matched);
-    return { id, text: utf8Text.decode(input.subarray(start, stop)), start, stop };
+    const end = characterEnd(input, Math.max(position, prefixEnd));
+    if (matched === end) {
+      const at = matched < input.length ? from[matched] : original.length;
+      return { id, text: '', start: at, stop: at };
+    }
+    const start = characterStart(original, from[characterStart(input, matched)]);
+    const stop = characterEnd(original, to[end - 1]);
+    return { id, text: utf8Text.decode(original.subarray(start, stop)), start, stop };
   });
+}
+
+/**
+ * The text as the tokenizer's Unicode normalizer leaves it, in UTF-8, and for each of its bytes the byte
+ * range [from, to) of the input it came from. As the Rust tokenizer aligns them: a character composed from
+ * several (e + ◌́ → é) comes from the first; characters split from one (ﬁ → f i) all come from it.
+ */
+function normalizedText(text: string, form: UnicodeForm | undefined) {
+  const original = utf8.encode(text);
+  if (!form || text.normalize(form) === text) {
+    const from = Int32Array.from(original.keys());
+    return { input: original, original, from, to: from.map((i) => i + 1) };
+  }
+  const from: number[] = [];
+  const to: number[] = [];
+  let normalized = '';
+  let at = 0;
+  // A character and the marks that follow it normalize together, apart from the rest.
+  for (const cluster of text.match(/\P{M}\p{M}*|\p{M}+/gu) ?? []) {
+    const sources = [...cluster].map((char) => {
+      const range = [at, at + utf8.encode(char).length];
+      at = range[1];
+      return range;
+    });
+    for (const [i, char] of [...cluster.normalize(form)].entries()) {
+      const [start, end] = sources[Math.min(i, sources.length - 1)];
+      for (let n = utf8.encode(char).length; n > 0; n--) from.push(start), to.push(end);
+      normalized += char;
+    }
+  }
+  return { input: utf8.encode(normalized), original, from: Int32Array.from(from), to: Int32Array.from(to) };
 }
 
 /** The end of the run of whitespace (as JavaScript's trim sees it, like transformers.js) from byte `at`. */

@@ -1,7 +1,7 @@
 import type { PreTrainedTokenizer } from '@huggingface/transformers';
 import { EngineError } from '../protocol/errors';
 import type { ChatTemplateOptions, TemplateMessage, TokenSpan } from '../protocol/types';
-import { type Piece, tokenSpans, type PieceScheme, type SpacePrefix } from './byte-offsets';
+import { type Piece, tokenSpans, type PieceScheme, type SpacePrefix, type UnicodeForm } from './byte-offsets';
 
 /** Tokenize with TGI's byte offsets (see byte-offsets.ts) and TGI's special tokens (see `llamaSpecialTokens`). */
 export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecialTokens: boolean): TokenSpan[] {
@@ -13,7 +13,7 @@ export function tokenize(tokenizer: PreTrainedTokenizer, text: string, addSpecia
     return { id, piece: encoding.tokens[i], added: token !== undefined, lstrip: token?.lstrip, rstrip: token?.rstrip };
   });
   if (addSpecialTokens && around) pieces = [...around.before, ...pieces, ...around.after];
-  return tokenSpans(text, pieces, pieceScheme(tokenizer), spacePrefix(tokenizer));
+  return tokenSpans(text, pieces, pieceScheme(tokenizer), spacePrefix(tokenizer), unicodeForm(tokenizer));
 }
 
 /**
@@ -63,17 +63,41 @@ interface TokenizerStep {
   pretokenizers?: TokenizerStep[];
 }
 
+/** A normalizer or pre-tokenizer and, for a Sequence, every step inside it. */
+function tokenizerSteps(step: TokenizerStep | null | undefined): TokenizerStep[] {
+  return step ? [step, ...(step.normalizers ?? step.pretokenizers ?? []).flatMap(tokenizerSteps)] : [];
+}
+
+/** The Unicode normalization its normalizer applies, if any (Qwen's NFC). */
+function unicodeForm(tokenizer: PreTrainedTokenizer): UnicodeForm | undefined {
+  const json = tokenizer._tokenizerJSON as { normalizer?: TokenizerStep } | undefined;
+  const forms: readonly string[] = ['NFC', 'NFD', 'NFKC', 'NFKD'];
+  return tokenizerSteps(json?.normalizer).find((step) => forms.includes(step.type ?? ''))?.type as
+    | UnicodeForm
+    | undefined;
+}
+
 /** Where this tokenizer writes a "▁" of its own before the text, read from its normalizer and pre-tokenizer. */
 export function spacePrefix(tokenizer: PreTrainedTokenizer): SpacePrefix {
-  const steps = (step: TokenizerStep | null | undefined): TokenizerStep[] =>
-    step ? [step, ...(step.normalizers ?? step.pretokenizers ?? []).flatMap(steps)] : [];
   const json = tokenizer._tokenizerJSON as { normalizer?: TokenizerStep; pre_tokenizer?: TokenizerStep } | undefined;
-  if (steps(json?.normalizer).some((s) => s.type === 'Prepend' && s.prepend === '\u2581')) return 'prepend';
-  const metaspace = steps(json?.pre_tokenizer).find((s) => s.type === 'Metaspace');
+  if (tokenizerSteps(json?.normalizer).some((s) => s.type === 'Prepend' && s.prepend === '\u2581')) return 'prepend';
+  const metaspace = tokenizerSteps(json?.pre_tokenizer).find((s) => s.type === 'Metaspace');
   if (!metaspace) return 'never';
   // Older files say add_prefix_space instead of prepend_scheme.
   const scheme = metaspace.prepend_scheme ?? (metaspace.add_prefix_space === false ? 'never' : 'always');
   return scheme === 'first' || scheme === 'always' ? scheme : 'never';
+}
+
+/**
+ * The template chats render ('' when the model has none): the tokenizer's, or of several named ones the
+ * "default", tools or not, as TGI (transformers.js would take "tool_use" when tools are given).
+ */
+export function chatTemplateSource(tokenizer: PreTrainedTokenizer): string {
+  const template: unknown = tokenizer.chat_template;
+  if (typeof template === 'string') return template;
+  if (Array.isArray(template)) return template.find((t: { name?: string }) => t.name === 'default')?.template ?? '';
+  if (template && typeof template === 'object') return (template as Record<string, string>).default ?? '';
+  return '';
 }
 
 /**
@@ -88,6 +112,8 @@ export function applyChatTemplate(
 ): string {
   const last = messages.at(-1);
   const continuing = Boolean(options.continueFinalMessage && last?.role === 'assistant');
+  const template = chatTemplateSource(tokenizer);
+  if (!template) throw new EngineError('template', 'template not found');
   let text: string;
   try {
     text = tokenizer.apply_chat_template(messages as never, {
@@ -95,11 +121,10 @@ export function applyChatTemplate(
       add_generation_prompt: continuing ? false : (options.addGenerationPrompt ?? true),
       tools: options.tools as never,
       ...options.extra,
+      chat_template: template,
     }) as string;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const reason = /chat_template is not set|no chat template/i.test(message) ? 'template not found' : message;
-    throw new EngineError('template', reason, { cause: error });
+    throw new EngineError('template', error instanceof Error ? error.message : String(error), { cause: error });
   }
   if (!continuing || !last?.content) return text;
   const at = text.lastIndexOf(last.content);

@@ -11,8 +11,9 @@ const quiet = ['--no-sandbox', '--disable-background-networking', '--disable-com
 export default defineConfig({
   testDir: '.',
   testMatch: '*.packed.ts',
-  // npm install and a production build per app, on a small machine.
-  timeout: 300_000,
+  // npm install and a production build per app, on a small machine: each bounded at 180 s (apps.packed.ts), so
+  // the whole test outlasts both and still fails in words when one stalls. A cold npm cache took ~5 min here.
+  timeout: 480_000,
   expect: { timeout: 30_000 },
   workers: 1,
   retries: 0,

@@ -35,6 +35,11 @@ describe('batchingOptions', () => {
     expect(prefillChunkLength(1900, 2000, 512, prefillAttentionPairs)).toBe(146);
   });
 
+  it('gives the prefix cache a tenth of the weights, at least 16 MiB', () => {
+    expect(batchingOptions({}, { ...facts, text: {}, weightBytes: 854_000_000 }).prefixCacheBytes).toBe(85_400_000);
+    expect(batchingOptions({}, { ...facts, text: {}, weightBytes: 400_000 }).prefixCacheBytes).toBe(16 * 2 ** 20);
+  });
+
   it('keeps what was asked for', () => {
     expect(batchingOptions({ prefillAttentionPairs: 7 }, { ...facts, text: {} }).prefillAttentionPairs).toBe(7);
   });

@@ -3,6 +3,8 @@
  * our decode loop) next to a plain transformers.js `generate()` loop over the same model in
  * the same page, on WASM and on WebGPU (SwiftShader where there is no GPU). Prints a table.
  *
+ * Then decode after ~1900 positions of context over after ~100, engine and plain (the `context` part).
+ *
  * Then the batching figures: aggregate tokens/s of 1, 2, 4, 8 concurrent streams over one stream
  * (on the model and on the tiny model), time to first token under load over idle, the fifth turn of
  * a chat with prefix reuse over a cold prefill, and on WebGPU the bytes read back per decode step.
@@ -13,7 +15,8 @@
  *
  * Usage: tsx e2e/bench/run.ts [--model /models/inpage-bench/] [--tokens 64] [--runs N] [--devices wasm,webgpu]
  *   [--scaling-models /models/inpage-bench/,/models/inpage-tiny/] [--scaling-runs 4]
- *   [--q8-model /models/inpage-qwen3/] [--parts single,scaling,forward,figures,q8] (each part alone: faster to rerun)
+ *   [--q8-model /models/inpage-qwen3/] [--parts single,context,scaling,forward,figures,q8] (each part alone: faster to rerun)
+ *   [--contexts 100,1900]
  */
 import { chromium } from '@playwright/test';
 import { runBench, startPreview } from './preview';
@@ -47,7 +50,9 @@ const prompt = 'The quick brown fox jumps over the lazy dog. '.repeat(2);
 const scalingModels = (args.get('scaling-models') ?? `${model},/models/inpage-tiny/`).split(',');
 const scalingRuns = Number(args.get('scaling-runs') ?? 4);
 const q8Model = args.get('q8-model') ?? '/models/inpage-qwen3/';
-const parts = new Set((args.get('parts') ?? 'single,scaling,forward,figures,q8').split(','));
+const parts = new Set((args.get('parts') ?? 'single,context,scaling,forward,figures,q8').split(','));
+/** Context lengths of the `context` part: decode after each, engine and plain. */
+const contexts = (args.get('contexts') ?? '100,1900').split(',').map(Number);
 // A long shared start, so that a chat's later turns have much to reuse.
 const chatPrompt = 'The quick brown fox jumps over the lazy dog. '.repeat(8);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -98,6 +103,7 @@ async function main() {
       for (const side of order) (side === 'engine' ? engineRuns : plainRuns).push(await withCpu(() => once(side, run)));
     }
     const batching: string[] = [];
+    if (parts.has('context')) batching.push(await contextLine(page, device));
     const scales = parts.has('scaling') || parts.has('forward');
     if (scales && scalingModels.includes(model)) batching.push(...(await scaling(page, device, model, tokens)));
     if (parts.has('figures')) batching.push(...(await batchingFigures(page, device, tokens, engineRuns.length ? summarize(engineRuns).ttftMs : Number.NaN)));
@@ -156,6 +162,45 @@ type BenchPage = import('@playwright/test').Page;
  * Aggregate tokens/s of n concurrent streams over one stream, n = 1, 2, 4, 8 (4 at most on
  * WebGPU): while all decode together, and over the wall time with their prefills.
  */
+/**
+ * Decode tokens/s after a long context over after a short one, engine and plain `generate()` alternating
+ * (medians of the runs after a warm-up): a step that regrows or copies its buffers with the cache's length
+ * (transformers.js issue 1741, on WebGPU) shows as a ratio well below the attention's own slowdown.
+ */
+async function contextLine(page: BenchPage, device: string): Promise<string> {
+  // Emulated on the CPU, a 1900-token prefill of the bench model took over 15 minutes (two sides, three runs).
+  const emulated = await page.evaluate(async () => {
+    type Info = { vendor: string; architecture: string; description: string };
+    const gpu = (navigator as unknown as { gpu?: { requestAdapter(): Promise<{ info: Info } | null> } }).gpu;
+    const info = (await gpu?.requestAdapter())?.info;
+    return /swiftshader/i.test(`${info?.vendor} ${info?.architecture} ${info?.description}`);
+  });
+  if (device === 'webgpu' && emulated) return 'decode after a long context: not measured on SwiftShader (a CPU emulation, far too slow at 1900 positions)';
+  const tokens = Math.min(tokensFor(device), 16);
+  const rates = new Map<string, number[]>();
+  for (let run = 0; run < Math.min(runsFor(device), 3); run++) {
+    for (const positions of contexts) {
+      const order = run % 2 === 0 ? (['engine', 'plain'] as const) : (['plain', 'engine'] as const);
+      for (const side of order) {
+        const result = await page.evaluate(({ side, run, positions, tokens }) => window.bench.contextOnce(side, run, positions, tokens), {
+          side,
+          run,
+          positions,
+          tokens,
+        });
+        const key = `${side} ${positions}`;
+        if (run > 0) rates.set(key, [...(rates.get(key) ?? []), result.tokensPerSecond]);
+      }
+    }
+  }
+  const [short, long] = [contexts[0], contexts.at(-1)!];
+  const ratio = (side: string) => {
+    const [a, b] = [median(rates.get(`${side} ${long}`)!), median(rates.get(`${side} ${short}`)!)];
+    return `${a.toFixed(1)} / ${b.toFixed(1)} tok/s = ${(a / b).toFixed(2)}`;
+  };
+  return `decode after ${long} / after ${short} positions (${tokens} tokens): engine ${ratio('engine')}, plain generate() ${ratio('plain')}`;
+}
+
 async function scaling(page: BenchPage, device: string, name: string, tokens: number): Promise<string[]> {
   const counts = device === 'wasm' ? [1, 2, 4, 8] : [1, 2, 4];
   // Every run measures every count, one after the other: a machine whose load changes during the

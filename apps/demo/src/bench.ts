@@ -42,7 +42,13 @@ async function close(): Promise<void> {
 
 /** One greedy generation of exactly `tokens` tokens through the engine client. */
 async function engineOnce(run: number, prompt: string, tokens: number): Promise<BenchResult> {
-  const inputIds = (await engine!.tokenize(promptOf(run, prompt))).map((t) => t.id);
+  return engineIds(
+    (await engine!.tokenize(promptOf(run, prompt))).map((t) => t.id),
+    tokens,
+  );
+}
+
+async function engineIds(inputIds: number[], tokens: number): Promise<BenchResult> {
   const start = performance.now();
   let first = 0;
   let count = 0;
@@ -75,8 +81,10 @@ async function loadPlain(model: string, device: 'wasm' | 'webgpu', dtype: Dtype)
 
 /** The same generation through transformers.js's own `generate()` on the main thread. */
 async function plainOnce(run: number, prompt: string, tokens: number): Promise<BenchResult> {
-  const { lm, tokenizer } = plain!;
-  const inputs = tokenizer(promptOf(run, prompt));
+  return plainInputs(plain!.tokenizer(promptOf(run, prompt)), tokens);
+}
+
+async function plainInputs(inputs: { input_ids: Tensor; attention_mask: Tensor }, tokens: number): Promise<BenchResult> {
   const start = performance.now();
   let first = 0;
   let count = 0;
@@ -88,9 +96,22 @@ async function plainOnce(run: number, prompt: string, tokens: number): Promise<B
     },
     end: () => undefined,
   };
-  await lm.generate({ ...inputs, max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false, streamer: streamer as never });
+  await plain!.lm.generate({ ...inputs, max_new_tokens: tokens, min_new_tokens: tokens, do_sample: false, streamer: streamer as never });
   const end = performance.now();
   return { ttftMs: first - start, tokensPerSecond: ((count - 1) * 1000) / (end - first), tokens: count };
+}
+
+/**
+ * Decode after exactly `positions` tokens of context (a long text's ids, cut), on either side: whether a
+ * step slows down with the cache's length more than its attention does (buffers regrown or copied each step).
+ */
+async function contextOnce(side: 'engine' | 'plain', run: number, positions: number, tokens: number): Promise<BenchResult> {
+  const text = promptOf(run, 'The quick brown fox jumps over the lazy dog. '.repeat(Math.ceil(positions / 4)));
+  const ids = plain!.tokenizer.encode(text).slice(0, positions);
+  if (side === 'engine') return engineIds(ids, tokens);
+  const input_ids = new Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]);
+  const attention_mask = new Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]);
+  return plainInputs({ input_ids, attention_mask }, tokens);
 }
 
 interface Stream {
@@ -273,6 +294,7 @@ const bench = {
   open,
   engineOnce,
   plainOnce,
+  contextOnce,
   concurrent,
   forwardScaling,
   ttftUnderLoad,
